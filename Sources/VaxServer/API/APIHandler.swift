@@ -1,0 +1,244 @@
+import Foundation
+import OpenAPIRuntime
+import VaxAPI
+import VaxDomain
+import VaxStorage
+
+/// Implements the operations of `openapi.yaml`. Authorization of each operation has already been
+/// decided by `PolicyMiddleware`; handlers ask `Policy` for record-level decisions.
+struct APIHandler: APIProtocol {
+    let database: VaxDatabase
+    let migrations: MigrationRunner
+    let units: any AdminUnitRepository
+    let registry: PersonRegistry
+
+    // MARK: Health
+
+    func healthz(_ input: Operations.Healthz.Input) async throws -> Operations.Healthz.Output {
+        .ok(.init(body: .json(.init(status: "alive"))))
+    }
+
+    func readyz(_ input: Operations.Readyz.Input) async throws -> Operations.Readyz.Output {
+        do {
+            let pending = try await migrations.pending(on: database)
+            guard pending.isEmpty else {
+                return .serviceUnavailable(
+                    .init(
+                        body: .json(
+                            .init(status: "migrations pending", database: database.engine.rawValue, pendingMigrations: pending.map(\.name))
+                        )
+                    )
+                )
+            }
+            return .ok(.init(body: .json(.init(status: "ready", database: database.engine.rawValue))))
+        } catch {
+            CallContext.current?.logger.warning("readiness check failed", metadata: ["error": "\(type(of: error))"])
+            return .serviceUnavailable(
+                .init(body: .json(.init(status: "database unavailable", database: database.engine.rawValue)))
+            )
+        }
+    }
+
+    // MARK: Units
+
+    func listProvinces(_ input: Operations.ListProvinces.Input) async throws -> Operations.ListProvinces.Output {
+        let scheme = UnitScheme(api: input.query.scheme ?? ._2025)
+        return .ok(.init(body: .json(.init(items: try await units.provinces(scheme: scheme).map(Components.Schemas.Unit.init)))))
+    }
+
+    func searchUnits(_ input: Operations.SearchUnits.Input) async throws -> Operations.SearchUnits.Output {
+        let query = input.query.q.trimmingCharacters(in: .whitespaces)
+        guard (1...100).contains(query.count) else { throw AppError.invalidField("q", "Give 1 to 100 characters to search for.") }
+        let found = try await units.search(
+            query,
+            scheme: input.query.scheme.map(UnitScheme.init(api:)),
+            level: input.query.level.flatMap { UnitLevel(rawValue: $0.rawValue) },
+            limit: try limit(input.query.limit)
+        )
+        return .ok(.init(body: .json(.init(items: found.map(Components.Schemas.Unit.init)))))
+    }
+
+    func getUnit(_ input: Operations.GetUnit.Input) async throws -> Operations.GetUnit.Output {
+        let scheme = UnitScheme(api: input.path.scheme)
+        guard let unit = try await units.unit(scheme: scheme, code: try unitCode(input.path.code)) else {
+            throw AppError(.notFound, code: "not_found", message: "No unit \(input.path.code) in the \(scheme.rawValue) scheme.")
+        }
+        return .ok(.init(body: .json(.init(unit))))
+    }
+
+    func listUnitChildren(_ input: Operations.ListUnitChildren.Input) async throws -> Operations.ListUnitChildren.Output {
+        let scheme = UnitScheme(api: input.path.scheme)
+        let code = try unitCode(input.path.code)
+        guard try await units.unit(scheme: scheme, code: code) != nil else {
+            throw AppError(.notFound, code: "not_found", message: "No unit \(code) in the \(scheme.rawValue) scheme.")
+        }
+        let children = try await units.children(scheme: scheme, code: code)
+        return .ok(.init(body: .json(.init(items: children.map(Components.Schemas.Unit.init)))))
+    }
+
+    func convertCommune(_ input: Operations.ConvertCommune.Input) async throws -> Operations.ConvertCommune.Output {
+        let code = input.path.oldCommuneCode
+        guard code.count == 5, code.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw AppError.invalidField("oldCommuneCode", "A commune code has 5 digits.")
+        }
+        let rows = try await units.conversions(oldCommuneCode: code)
+        guard !rows.isEmpty else {
+            throw AppError(.notFound, code: "not_found", message: "The conversion table has no old commune \(code).")
+        }
+        let partial = rows.count > 1 || rows.contains { $0.kind == .partial }
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        oldCommuneCode: code,
+                        partial: partial,
+                        conversions: rows.map { row in
+                            .init(
+                                oldCommuneName: row.oldCommuneName.isEmpty ? nil : row.oldCommuneName,
+                                newCommuneCode: row.newCommuneCode,
+                                newCommuneName: row.newCommuneName,
+                                newProvinceCode: row.newProvinceCode,
+                                kind: .init(rawValue: row.kind.rawValue) ?? .other,
+                                note: row.note
+                            )
+                        }
+                    )
+                )
+            )
+        )
+    }
+
+    // MARK: People
+
+    func createPerson(_ input: Operations.CreatePerson.Input) async throws -> Operations.CreatePerson.Output {
+        guard case .json(let body) = input.body else { throw AppError.unsupportedMediaType }
+        let actor = try actor(reason: "registration")
+        let (person, duplicates) = try await registry.register(PersonDraft(api: body), guardian: nil, by: actor)
+        return .created(.init(body: .json(.init(person, possibleDuplicates: duplicates))))
+    }
+
+    func searchPeople(_ input: Operations.SearchPeople.Input) async throws -> Operations.SearchPeople.Output {
+        guard case .json(let body) = input.body else { throw AppError.unsupportedMediaType }
+        let actor = try actor(reason: input.headers.xAccessReason ?? "registry search")
+        let query = try PersonQuery(api: body)
+        let limit = try limit(body.limit)
+        let offset = body.offset ?? 0
+        guard offset >= 0, offset <= 100_000 else { throw AppError.invalidField("offset", "The offset is 0 to 100000.") }
+        let found = try await registry.search(query, limit: limit + 1, offset: offset, by: actor)
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        items: found.prefix(limit).map { Components.Schemas.Person($0) },
+                        nextOffset: found.count > limit ? offset + limit : nil
+                    )
+                )
+            )
+        )
+    }
+
+    func getPerson(_ input: Operations.GetPerson.Input) async throws -> Operations.GetPerson.Output {
+        let actor = try actor(reason: input.headers.xAccessReason ?? "record view")
+        let person = try await registry.read(try personID(input.path.personId), by: actor)
+        return .ok(.init(body: .json(.init(person))))
+    }
+
+    func listDependants(_ input: Operations.ListDependants.Input) async throws -> Operations.ListDependants.Output {
+        let actor = try actor(reason: input.headers.xAccessReason ?? "dependants view")
+        let found = try await registry.dependants(of: try personID(input.path.personId), by: actor)
+        return .ok(.init(body: .json(.init(items: found.map { Components.Schemas.Person($0) }))))
+    }
+
+    func createDependant(_ input: Operations.CreateDependant.Input) async throws -> Operations.CreateDependant.Output {
+        guard case .json(let body) = input.body else { throw AppError.unsupportedMediaType }
+        let guardian = try personID(input.path.personId)
+        let actor = try actor(reason: "dependant registration")
+        try Policy.authorizeManageDependants(of: guardian, by: actor.principal)
+        let relationship = Relationship(rawValue: body.relationship.rawValue) ?? .other
+        let registered: (person: Person, likelyDuplicates: [Person.ID])
+        do {
+            registered = try await registry.register(PersonDraft(api: body.person), guardian: (guardian, relationship), by: actor)
+        } catch let failure as ValidationFailure {
+            // The dependant's fields sit under `person` in this body.
+            throw ValidationFailure(
+                failure.errors.map { FieldError(field: "person." + $0.field, code: $0.code, message: $0.message) }
+            )
+        }
+        let (person, duplicates) = registered
+        return .created(.init(body: .json(.init(person, possibleDuplicates: duplicates))))
+    }
+
+    func mergePeople(_ input: Operations.MergePeople.Input) async throws -> Operations.MergePeople.Output {
+        guard case .json(let body) = input.body else { throw AppError.unsupportedMediaType }
+        let survivor = try personID(input.path.personId)
+        guard let duplicate = Person.ID(body.duplicateId) else {
+            throw AppError.invalidField("duplicateId", "The duplicate id is not a UUID.")
+        }
+        let reason = body.reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (3...500).contains(reason.count) else {
+            throw AppError.invalidField("reason", "Say why the records are the same person (3 to 500 characters).")
+        }
+        let person = try await registry.merge(duplicate: duplicate, into: survivor, reason: reason, by: try actor(reason: reason))
+        return .ok(.init(body: .json(.init(person))))
+    }
+
+    func listDuplicateReviews(_ input: Operations.ListDuplicateReviews.Input) async throws
+        -> Operations.ListDuplicateReviews.Output
+    {
+        let reviews = try await registry.duplicateReviews(limit: try limit(input.query.limit))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        items: reviews.map {
+                            .init(
+                                id: $0.id.uuidString.lowercased(),
+                                personId: $0.personID.description,
+                                candidateId: $0.candidateID.description,
+                                reason: $0.reason,
+                                createdAt: $0.createdAt
+                            )
+                        }
+                    )
+                )
+            )
+        )
+    }
+
+    // MARK: - Input helpers
+
+    private func actor(reason: String) throws -> Actor {
+        guard let call = CallContext.current, let principal = call.principal else {
+            throw AppError(.unauthorized, code: "unauthenticated", message: "Sign in: a bearer token is required.")
+        }
+        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard reason.count <= 200 else { throw AppError.invalidField("X-Access-Reason", "At most 200 characters.") }
+        return Actor(principal: principal, requestID: call.requestID, reason: reason.isEmpty ? "unspecified" : reason)
+    }
+
+    private func limit(_ value: Int?) throws -> Int {
+        let value = value ?? 50
+        guard (1...200).contains(value) else { throw AppError.invalidField("limit", "The limit is 1 to 200.") }
+        return value
+    }
+
+    private func unitCode(_ code: String) throws -> String {
+        guard [2, 3, 5].contains(code.count), code.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw AppError.invalidField("code", "A unit code has 2 (province), 3 (district) or 5 (commune) digits.")
+        }
+        return code
+    }
+
+    private func personID(_ text: String) throws -> Person.ID {
+        guard let id = Person.ID(text) else { throw AppError.invalidField("personId", "The person id is not a UUID.") }
+        return id
+    }
+}
+
+extension AppError {
+    static let unsupportedMediaType = AppError(
+        .unsupportedMediaType,
+        code: "unsupported_media_type",
+        message: "Send the body as application/json."
+    )
+}

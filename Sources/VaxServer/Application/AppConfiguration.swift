@@ -1,0 +1,95 @@
+import Configuration
+import Foundation
+import Logging
+import VaxStorage
+
+/// Every setting of the server, read once from configuration (command line > environment > `.env` > defaults).
+/// The README's configuration table lists the same keys.
+public struct AppConfiguration: Sendable {
+    /// Address to listen on (`http.hostname`, `HTTP_HOSTNAME`).
+    public var hostname: String
+    /// Port (`http.port`, `HTTP_PORT`); 0 picks a free one.
+    public var port: Int
+    /// Where the data lives (`database.url`, `DATABASE_URL`).
+    public var database: DatabaseLocation
+    /// Base64 32-byte key sealing national ID numbers (`person.id.key`, `PERSON_ID_KEY`).
+    public var personIDKey: String?
+    /// Development bearer tokens, `TOKEN:ROLE:SCOPE` separated by commas (`auth.dev.tokens`, `AUTH_DEV_TOKENS`).
+    public var devTokens: String
+    /// Largest request body accepted, bytes (`http.body.limit`, `HTTP_BODY_LIMIT`).
+    public var bodyLimit: Int
+    /// Whether to load demo people into an empty database (`demo.seed`, `DEMO_SEED`).
+    public var seedDemoData: Bool
+    /// Log level (`log.level`, `LOG_LEVEL`).
+    public var logLevel: Logger.Level
+
+    /// The default database: an SQLite file under `./var/`.
+    public static let defaultDatabaseURL = "sqlite://var/vaxtrace.sqlite"
+
+    /// Reads the configuration; throws with the key's name when a value is unusable.
+    public init(reader: ConfigReader) throws {
+        hostname = reader.string(forKey: "http.hostname", default: "127.0.0.1")
+        port = reader.int(forKey: "http.port", default: 8080)
+        guard (0...65_535).contains(port) else { throw ConfigurationError(key: "HTTP_PORT", reason: "not a port number") }
+        let url = reader.string(forKey: "database.url", isSecret: true, default: Self.defaultDatabaseURL)
+        do {
+            database = try DatabaseLocation(url: url)
+        } catch {
+            throw ConfigurationError(key: "DATABASE_URL", reason: error.description)
+        }
+        personIDKey = reader.string(forKey: "person.id.key", isSecret: true)
+        devTokens = reader.string(forKey: "auth.dev.tokens", isSecret: true, default: "")
+        bodyLimit = reader.int(forKey: "http.body.limit", default: 1_048_576)
+        guard bodyLimit >= 1024 else { throw ConfigurationError(key: "HTTP_BODY_LIMIT", reason: "at least 1024 bytes") }
+        seedDemoData = reader.bool(forKey: "demo.seed", default: true)
+        let level = reader.string(forKey: "log.level", default: "info")
+        guard let logLevel = Logger.Level(rawValue: level) else {
+            throw ConfigurationError(key: "LOG_LEVEL", reason: "one of trace, debug, info, notice, warning, error, critical")
+        }
+        self.logLevel = logLevel
+    }
+
+    /// The vault for national IDs. Without a configured key, an SQLite database under `./var/` gets a
+    /// development key generated beside it; any other database refuses to start.
+    public func nationalIDVault() throws -> NationalIDVault {
+        if let personIDKey {
+            do {
+                return try NationalIDVault(base64Key: personIDKey)
+            } catch {
+                throw ConfigurationError(key: "PERSON_ID_KEY", reason: error.description)
+            }
+        }
+        guard case .sqliteFile(let path) = database else {
+            if case .sqliteMemory = database { return try NationalIDVault(base64Key: NationalIDVault.generateBase64Key()) }
+            throw ConfigurationError(key: "PERSON_ID_KEY", reason: "required with PostgreSQL (base64 of 32 random bytes)")
+        }
+        let keyURL = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("dev-person-id.key")
+        if let existing = try? String(contentsOf: keyURL, encoding: .utf8) {
+            return try NationalIDVault(base64Key: existing)
+        }
+        let key = NationalIDVault.generateBase64Key()
+        try FileManager.default.createDirectory(
+            at: keyURL.deletingLastPathComponent(),
+            withIntermediateDirectories: true
+        )
+        try Data(key.utf8).write(to: keyURL, options: .atomic)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyURL.path)
+        return try NationalIDVault(base64Key: key)
+    }
+}
+
+/// A configuration value that cannot be used; names the environment variable.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    /// The environment variable name.
+    public let key: String
+    /// What is wrong.
+    public let reason: String
+
+    /// An error.
+    public init(key: String, reason: String) {
+        self.key = key
+        self.reason = reason
+    }
+
+    public var description: String { "\(key): \(reason)" }
+}

@@ -1,0 +1,111 @@
+import Configuration
+import Foundation
+import Hummingbird
+import Logging
+import OpenAPIHummingbird
+import OpenAPIRuntime
+import VaxAPI
+import VaxDomain
+import VaxStorage
+
+/// Builds the Vaxtrace application from configuration. `main` and the tests both call it.
+public func buildApplication(reader: ConfigReader) async throws -> some ApplicationProtocol {
+    try await buildApplication(configuration: AppConfiguration(reader: reader))
+}
+
+/// Builds the Vaxtrace application from parsed configuration.
+public func buildApplication(
+    configuration: AppConfiguration,
+    clock: WallClock = .system
+) async throws -> some ApplicationProtocol {
+    var baseLogger = Logger(label: "vaxtrace")
+    baseLogger.logLevel = configuration.logLevel
+    let logger = baseLogger
+    let tokens = try DevelopmentTokens(configuration.devTokens)
+    let vault = try configuration.nationalIDVault()
+    if case .sqliteFile(let path) = configuration.database {
+        try FileManager.default.createDirectory(
+            at: URL(fileURLWithPath: path).deletingLastPathComponent(),
+            withIntermediateDirectories: true
+        )
+    }
+    let database = try await VaxDatabase.open(configuration.database, logger: logger)
+    let migrations = MigrationRunner()
+    let units = SQLAdminUnitRepository(database: database)
+    let people = SQLPersonRepository(database: database, vault: vault)
+    let registry = PersonRegistry(
+        people: people,
+        units: units,
+        audit: SQLAuditRepository(database: database),
+        priorityGroups: SQLPriorityGroupRepository(database: database),
+        clock: clock
+    )
+
+    let router = Router()
+    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: RequestMiddleware(logger: logger))
+    router.add(middleware: BodyLimitMiddleware(limit: configuration.bodyLimit))
+    router.add(middleware: AuthenticationMiddleware(tokens: tokens))
+    router.get("/metrics") { _, _ in
+        Response(
+            status: .ok,
+            headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: PrometheusMetrics.shared.exposition()))
+        )
+    }
+    router.get("/openapi.yaml") { _, _ in
+        Response(
+            status: .ok,
+            headers: [.contentType: "application/yaml; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: APIDocument.yaml))
+        )
+    }
+    router.get("/docs") { _, _ in
+        Response(
+            status: .ok,
+            headers: [.contentType: "text/html; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: APIDocumentPage.html))
+        )
+    }
+    let handler = APIHandler(database: database, migrations: migrations, units: units, registry: registry)
+    try handler.registerHandlers(on: router, middlewares: [PolicyMiddleware()])
+
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: "vaxtrace"),
+        services: database.services,
+        logger: logger
+    )
+    let seedDemoData = configuration.seedDemoData
+    app.beforeServerStarts {
+        try await prepareDatabase(
+            database,
+            migrations: migrations,
+            seedDemoData: seedDemoData,
+            people: people,
+            units: units,
+            logger: logger
+        )
+    }
+    return app
+}
+
+/// Migrates, loads the reference data into an empty database, and the demo people when asked.
+public func prepareDatabase(
+    _ database: VaxDatabase,
+    migrations: MigrationRunner = MigrationRunner(),
+    seedDemoData: Bool,
+    people: any PersonRepository,
+    units: any AdminUnitRepository,
+    logger: Logger
+) async throws {
+    try await migrations.migrate(database, logger: logger)
+    if try await ReferenceDataImporter.isEmpty(database) {
+        let summary = try await ReferenceDataImporter().importAll(into: database)
+        logger.info("loaded reference data", metadata: ["summary": .string(summary.description)])
+        if seedDemoData {
+            let count = try await DemoData.seed(into: people, units: units)
+            logger.info("loaded demo data", metadata: ["people": .stringConvertible(count)])
+        }
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import OpenAPIRuntime
+
+extension HTTPField.Name {
+    /// `X-Request-Id`.
+    static let requestID = HTTPField.Name("X-Request-Id")!
+}
+
+/// Outermost middleware: gives each request an id, logs it, and turns every error into the JSON
+/// error shape with the right status. Unexpected errors are logged with the request id and become a
+/// 500 that leaks nothing.
+struct RequestMiddleware<Context: RequestContext>: RouterMiddleware {
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        let requestID = Self.acceptableID(request.headers[.requestID]) ?? UUID().uuidString.lowercased()
+        var logger = self.logger
+        logger[metadataKey: "request.id"] = .string(requestID)
+        var context = context
+        context.logger = logger
+        let started = ContinuousClock.now
+        var response: Response
+        do {
+            response = try await CallContext.$current.withValue(
+                CallContext(requestID: requestID, principal: nil, logger: logger)
+            ) {
+                try await next(request, context)
+            }
+        } catch {
+            let appError = Self.clientError(for: error, logger: logger)
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json; charset=utf-8"
+            response = Response(
+                status: appError.status,
+                headers: headers,
+                body: .init(byteBuffer: appError.body(requestID: requestID))
+            )
+        }
+        response.headers[.requestID] = requestID
+        let elapsed = ContinuousClock.now - started
+        logger.info(
+            "request",
+            metadata: [
+                "http.method": .string(request.method.rawValue),
+                "http.path": .string(request.uri.path),
+                "http.status": .stringConvertible(response.status.code),
+                "duration.ms": .stringConvertible(
+                    Double(elapsed.components.attoseconds / 1_000_000_000_000) / 1000
+                        + Double(elapsed.components.seconds * 1000)
+                ),
+            ]
+        )
+        return response
+    }
+
+    /// An incoming id is reused only when it is short and plain (it goes into logs).
+    static func acceptableID(_ value: String?) -> String? {
+        guard let value, (8...64).contains(value.count),
+            value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+        else { return nil }
+        return value
+    }
+
+    static func clientError(for error: any Error, logger: Logger) -> AppError {
+        if let appError = AppError(mapping: error) { return appError }
+        if let serverError = error as? ServerError {
+            if let appError = AppError(mapping: serverError.underlyingError) { return appError }
+            if let decoding = serverError.underlyingError as? DecodingError { return AppError(decoding: decoding) }
+            let status = serverError.httpStatus
+            if (400..<500).contains(status.code) {
+                return AppError(status, code: "bad_request", message: serverError.causeDescription)
+            }
+            logger.error(
+                "request failed",
+                metadata: [
+                    "operation": .string(serverError.operationID),
+                    "error": .string(String(describing: type(of: serverError.underlyingError))),
+                    "error.detail": .string(String(describing: serverError.underlyingError)),
+                ]
+            )
+            return AppError(.internalServerError, code: "internal", message: "Something went wrong; quote the request id.")
+        }
+        if let decoding = error as? DecodingError { return AppError(decoding: decoding) }
+        if let httpError = error as? any HTTPResponseError, (400..<500).contains(httpError.status.code) {
+            let code =
+                switch httpError.status {
+                case .notFound: "not_found"
+                case .contentTooLarge: "body_too_large"
+                case .methodNotAllowed: "method_not_allowed"
+                default: "bad_request"
+                }
+            let message =
+                switch httpError.status {
+                case .notFound: "No such resource."
+                case .contentTooLarge: "The request body is larger than the limit."
+                case .methodNotAllowed: "This method is not allowed here."
+                default: httpError.status.reasonPhrase
+                }
+            return AppError(httpError.status, code: code, message: message)
+        }
+        logger.error(
+            "request failed",
+            metadata: [
+                "error": .string(String(describing: type(of: error))),
+                "error.detail": .string(String(describing: error)),
+            ]
+        )
+        return AppError(.internalServerError, code: "internal", message: "Something went wrong; quote the request id.")
+    }
+}
+
+/// Refuses bodies over the limit before any handler reads them (413), whether or not the client
+/// announced a length.
+struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
+    let limit: Int
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw AppError(.contentTooLarge, code: "body_too_large", message: "The request body is over \(limit) bytes.")
+        }
+        guard request.method == .post || request.method == .put || request.method == .patch else {
+            return try await next(request, context)
+        }
+        var request = request
+        _ = try await request.collectBody(upTo: limit)
+        return try await next(request, context)
+    }
+}
+
+/// Establishes the principal from the bearer token. A wrong token is a 401 even on public routes,
+/// so that a client learns its token is bad.
+struct AuthenticationMiddleware<Context: RequestContext>: RouterMiddleware {
+    let tokens: DevelopmentTokens
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        guard let header = request.headers[.authorization] else { return try await next(request, context) }
+        guard header.lowercased().hasPrefix("bearer "), let principal = tokens.principal(for: String(header.dropFirst(7)))
+        else {
+            throw AppError(.unauthorized, code: "unauthenticated", message: "The bearer token is not valid.")
+        }
+        var call = CallContext.current
+        call?.principal = principal
+        call?.logger[metadataKey: "principal"] = .string(principal.subject)
+        return try await CallContext.$current.withValue(call) {
+            try await next(request, context)
+        }
+    }
+}
+
+/// Asks the policy about every OpenAPI operation before its handler runs.
+struct PolicyMiddleware: ServerMiddleware {
+    func intercept(
+        _ request: HTTPRequest,
+        body: HTTPBody?,
+        metadata: ServerRequestMetadata,
+        operationID: String,
+        next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPResponse, HTTPBody?) {
+        try Policy.authorize(operationID: operationID, principal: CallContext.current?.principal)
+        return try await next(request, body, metadata)
+    }
+}

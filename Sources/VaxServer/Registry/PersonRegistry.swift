@@ -1,0 +1,240 @@
+import Foundation
+import VaxDomain
+import VaxStorage
+
+/// Who is acting, for the audit trail.
+public struct Actor: Sendable {
+    /// The principal.
+    public var principal: Principal
+    /// The request id.
+    public var requestID: String
+    /// The purpose given (`X-Access-Reason`), or the operation's default.
+    public var reason: String
+
+    /// An actor.
+    public init(principal: Principal, requestID: String, reason: String) {
+        self.principal = principal
+        self.requestID = requestID
+        self.reason = reason
+    }
+}
+
+/// The registry's rules: validation, unit checks, de-duplication, audit of every staff read.
+public struct PersonRegistry: Sendable {
+    let people: any PersonRepository
+    let units: any AdminUnitRepository
+    let audit: any AuditRepository
+    let priorityGroups: any PriorityGroupRepository
+    let clock: WallClock
+    let ids: IdentifierGenerator
+
+    /// A registry over its repositories.
+    public init(
+        people: any PersonRepository,
+        units: any AdminUnitRepository,
+        audit: any AuditRepository,
+        priorityGroups: any PriorityGroupRepository,
+        clock: WallClock = .system,
+        ids: IdentifierGenerator = .uuidV7
+    ) {
+        self.people = people
+        self.units = units
+        self.audit = audit
+        self.priorityGroups = priorityGroups
+        self.clock = clock
+        self.ids = ids
+    }
+
+    /// Validates and creates a person (or a dependant under `guardian`).
+    ///
+    /// Throws `ValidationFailure` listing every bad field, or `RegistryError.duplicateNationalID`
+    /// with the existing record when the national ID number is already registered.
+    public func register(
+        _ draft: PersonDraft,
+        guardian: (id: Person.ID, relationship: Relationship)?,
+        by actor: Actor
+    ) async throws -> (person: Person, likelyDuplicates: [Person.ID]) {
+        let now = clock.now()
+        let today = LocalDate(at: now)
+        if let guardian { try await requirePerson(guardian.id) }
+        let groups = try await priorityGroups.codes(validOn: today)
+        let validated = try PersonValidator.validate(
+            draft,
+            today: today,
+            isDependant: guardian != nil,
+            knownPriorityGroups: groups
+        ).get()
+        let address = try await resolve(validated.address, on: validated.addressValidOn)
+        let person = Person(
+            id: Person.ID(ids.next(at: now)),
+            fullName: validated.fullName,
+            dateOfBirth: validated.dateOfBirth,
+            sex: validated.sex,
+            phone: validated.phone,
+            nationalID: validated.nationalID,
+            healthInsuranceNumber: validated.healthInsuranceNumber,
+            occupation: validated.occupation,
+            workplace: validated.workplace,
+            ethnicity: validated.ethnicity,
+            nationality: validated.nationality,
+            address: address,
+            priorityGroups: validated.priorityGroups,
+            primaryPriorityGroup: validated.primaryPriorityGroup,
+            guardianID: guardian?.id,
+            relationship: guardian?.relationship,
+            mergedInto: nil,
+            createdAt: now
+        )
+        switch try await people.create(person, audit: entry("person.create", about: person.id, by: actor, at: now)) {
+        case .created(let person, let duplicates):
+            return (person, duplicates)
+        case .existing(let existing):
+            throw RegistryError.duplicateNationalID(existing: existing)
+        }
+    }
+
+    /// Checks the address codes against the scheme valid on `date`: each unit exists at its level and
+    /// sits under the one above it.
+    func resolve(_ input: PersonDraft.AddressInput, on date: LocalDate) async throws -> Person.Address {
+        guard let scheme = UnitScheme.valid(on: date) else { throw RegistryError.noSchemeOnDate(date) }
+        var errors: [FieldError] = []
+        let province = try await units.unit(scheme: scheme, code: input.provinceCode)
+        if province?.level != .province {
+            errors.append(unknown("address.provinceCode", input.provinceCode, scheme, level: "province"))
+        }
+        var communeParent = input.provinceCode
+        if scheme.hasDistricts {
+            if let districtCode = input.districtCode, !districtCode.isEmpty {
+                let district = try await units.unit(scheme: scheme, code: districtCode)
+                if district?.level != .district {
+                    errors.append(unknown("address.districtCode", districtCode, scheme, level: "district"))
+                } else if district?.parentCode != input.provinceCode, province != nil {
+                    errors.append(
+                        FieldError(
+                            field: "address.districtCode",
+                            code: "not_in_parent",
+                            message: "District \(districtCode) is not in province \(input.provinceCode)."
+                        )
+                    )
+                }
+                communeParent = districtCode
+            } else {
+                errors.append(
+                    FieldError(
+                        field: "address.districtCode",
+                        code: "required",
+                        message: "The 2021 scheme needs a district code."
+                    )
+                )
+            }
+        } else if let districtCode = input.districtCode, !districtCode.isEmpty {
+            errors.append(
+                FieldError(
+                    field: "address.districtCode",
+                    code: "not_in_scheme",
+                    message: "The 2025 scheme (from 1 Jul 2025) has no districts; give the province and commune only."
+                )
+            )
+        }
+        let commune = try await units.unit(scheme: scheme, code: input.communeCode)
+        if commune?.level != .commune {
+            errors.append(unknown("address.communeCode", input.communeCode, scheme, level: "commune"))
+        } else if commune?.parentCode != communeParent, errors.isEmpty {
+            errors.append(
+                FieldError(
+                    field: "address.communeCode",
+                    code: "not_in_parent",
+                    message: "Commune \(input.communeCode) is not in \(communeParent)."
+                )
+            )
+        }
+        guard errors.isEmpty else { throw ValidationFailure(errors) }
+        return Person.Address(
+            scheme: scheme,
+            provinceCode: input.provinceCode,
+            districtCode: scheme.hasDistricts ? input.districtCode : nil,
+            communeCode: input.communeCode,
+            street: input.street?.isEmpty == true ? nil : input.street
+        )
+    }
+
+    /// One person, audited when a staff member reads someone else's record.
+    public func read(_ id: Person.ID, by actor: Actor) async throws -> Person {
+        guard let person = try await people.find(id) else { throw RegistryError.personNotFound(id) }
+        try Policy.authorizeRead(of: person, by: actor.principal)
+        try await auditReads([person.id], action: "person.read", by: actor)
+        return person
+    }
+
+    /// A page of people; every returned person is audited.
+    public func search(_ query: PersonQuery, limit: Int, offset: Int, by actor: Actor) async throws -> [Person] {
+        let found = try await people.search(query, limit: limit, offset: offset)
+        try await auditReads(found.map(\.id), action: "person.search", by: actor)
+        return found
+    }
+
+    /// The dependants of an account holder.
+    public func dependants(of guardian: Person.ID, by actor: Actor) async throws -> [Person] {
+        let holder = try await read(guardian, by: actor)
+        let found = try await people.dependants(of: holder.id)
+        try await auditReads(found.map(\.id), action: "person.read", by: actor)
+        return found
+    }
+
+    /// Merges a duplicate into a survivor.
+    public func merge(duplicate: Person.ID, into survivor: Person.ID, reason: String, by actor: Actor) async throws
+        -> Person
+    {
+        var actor = actor
+        actor.reason = "merge \(duplicate) into \(survivor): \(reason)"
+        let now = clock.now()
+        return try await people.merge(
+            survivor: survivor,
+            duplicate: duplicate,
+            audit: entry("person.merge", about: survivor, by: actor, at: now),
+            at: now
+        )
+    }
+
+    /// Open duplicate reviews.
+    public func duplicateReviews(limit: Int) async throws -> [DuplicateReview] {
+        try await people.openDuplicateReviews(limit: limit)
+    }
+
+    // MARK: - Helpers
+
+    private func requirePerson(_ id: Person.ID) async throws {
+        guard let person = try await people.find(id) else { throw RegistryError.personNotFound(id) }
+        if let into = person.mergedInto { throw RegistryError.merged(id, into: into) }
+    }
+
+    private func auditReads(_ ids: [Person.ID], action: String, by actor: Actor) async throws {
+        let now = clock.now()
+        let entries = ids.filter { Policy.isAuditedReader(actor.principal, reading: $0) }.map {
+            entry(action, about: $0, by: actor, at: now)
+        }
+        try await audit.record(entries)
+    }
+
+    private func entry(_ action: String, about person: Person.ID, by actor: Actor, at date: Date) -> AuditEntry {
+        AuditEntry(
+            id: ids.next(at: date),
+            occurredAt: date,
+            actor: actor.principal.subject,
+            actorRole: actor.principal.role.rawValue,
+            actorScope: actor.principal.scope.description,
+            action: action,
+            personID: person,
+            reason: actor.reason,
+            requestID: actor.requestID
+        )
+    }
+
+    private func unknown(_ field: String, _ code: String, _ scheme: UnitScheme, level: String) -> FieldError {
+        FieldError(
+            field: field,
+            code: "unknown_unit",
+            message: "\(code) is not a \(level) of the \(scheme.rawValue) scheme (valid on the address date)."
+        )
+    }
+}

@@ -1,0 +1,81 @@
+import Crypto
+import Foundation
+import VaxDomain
+
+/// Seals national ID numbers (AES-256-GCM) and makes their keyed hash (HMAC-SHA256) for look-up.
+///
+/// Both keys are derived with HKDF from one 32-byte master key (`PERSON_ID_KEY`), so rotating the
+/// master key is one setting. The hash covers the number only, not the document type: a 12-digit
+/// CMND and the CCCD that replaced it carry the same number and are the same person.
+public struct NationalIDVault: Sendable {
+    private let sealingKey: SymmetricKey
+    private let hashingKey: SymmetricKey
+
+    /// A vault from the master key.
+    public init(masterKey: SymmetricKey) throws(NationalIDVaultError) {
+        guard masterKey.bitCount == 256 else { throw .badKey("the key must be 32 bytes") }
+        sealingKey = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: masterKey,
+            info: Data("vaxtrace national-id aes-gcm v1".utf8),
+            outputByteCount: 32
+        )
+        hashingKey = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: masterKey,
+            info: Data("vaxtrace national-id hmac v1".utf8),
+            outputByteCount: 32
+        )
+    }
+
+    /// A vault from the base64 text of the master key, as configuration holds it.
+    public init(base64Key: String) throws(NationalIDVaultError) {
+        guard let data = Data(base64Encoded: base64Key.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw .badKey("the key is not base64")
+        }
+        try self.init(masterKey: SymmetricKey(data: data))
+    }
+
+    /// A new random master key, base64 (for `make run`'s development key).
+    public static func generateBase64Key() -> String {
+        SymmetricKey(size: .bits256).withUnsafeBytes { Data($0).base64EncodedString() }
+    }
+
+    /// The keyed hash of a number, hex.
+    public func lookupHash(of number: String) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(number.utf8), using: hashingKey)
+        return mac.map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+
+    /// The number sealed with a random nonce, base64 of nonce ‖ ciphertext ‖ tag.
+    public func seal(_ number: String) throws -> String {
+        let box = try AES.GCM.seal(Data(number.utf8), using: sealingKey)
+        guard let combined = box.combined else { throw NationalIDVaultError.badKey("AES-GCM gave no output") }
+        return combined.base64EncodedString()
+    }
+
+    /// The number inside a sealed value; throws when it was sealed with another key or altered.
+    public func open(_ sealed: String) throws -> String {
+        guard let data = Data(base64Encoded: sealed) else { throw NationalIDVaultError.corrupt }
+        let box = try AES.GCM.SealedBox(combined: data)
+        let plain = try AES.GCM.open(box, using: sealingKey)
+        guard let text = String(data: plain, encoding: .utf8) else { throw NationalIDVaultError.corrupt }
+        return text
+    }
+}
+
+/// A vault that cannot work.
+public enum NationalIDVaultError: Error, CustomStringConvertible {
+    /// The configured key is unusable.
+    case badKey(String)
+    /// A stored value is not a sealed box.
+    case corrupt
+
+    public var description: String {
+        switch self {
+        case .badKey(let reason): "PERSON_ID_KEY: \(reason)"
+        case .corrupt: "a sealed national ID is corrupt"
+        }
+    }
+}

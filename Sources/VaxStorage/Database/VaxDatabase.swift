@@ -1,0 +1,269 @@
+import Logging
+import Metrics
+import NIOSSL
+import PostgresKit
+import PostgresNIO
+import SQLKit
+import SQLiteKit
+import ServiceLifecycle
+import Synchronization
+
+/// The two engines Vaxtrace stores data in.
+public enum DatabaseEngine: String, Sendable, CaseIterable {
+    /// Embedded SQLite: development, demos, a single facility.
+    case sqlite
+    /// PostgreSQL: production.
+    case postgres
+}
+
+/// The application's database: one SQLKit interface over SQLite or PostgreSQL.
+///
+/// `read` runs queries outside a transaction; `write` runs its body in one transaction, committed
+/// when the body returns and rolled back when it throws, on both engines.
+public final class VaxDatabase: Sendable {
+    /// The engine.
+    public let engine: DatabaseEngine
+    /// Where the data lives (no password).
+    public let location: DatabaseLocation
+    /// Long-running parts that must run for the database to work (the PostgreSQL pool).
+    public let services: [any Service]
+
+    private let backend: any DatabaseBackend
+    private let inUse: Meter
+    private let logger: Logger
+
+    private init(location: DatabaseLocation, backend: any DatabaseBackend, services: [any Service], logger: Logger) {
+        self.engine = backend.engine
+        self.location = location
+        self.backend = backend
+        self.services = services
+        self.logger = logger
+        self.inUse = Meter(label: "vaxtrace_db_operations_in_flight", dimensions: [("engine", backend.engine.rawValue)])
+    }
+
+    /// Opens the database. For PostgreSQL the returned `services` must be run (e.g. in a ServiceGroup).
+    public static func open(_ location: DatabaseLocation, logger: Logger) async throws -> VaxDatabase {
+        switch location {
+        case .sqliteMemory:
+            let backend = try await SQLiteBackend.open(path: nil, logger: logger)
+            return VaxDatabase(location: location, backend: backend, services: [], logger: logger)
+        case .sqliteFile(let path):
+            let backend = try await SQLiteBackend.open(path: path, logger: logger)
+            return VaxDatabase(location: location, backend: backend, services: [], logger: logger)
+        case .postgres(let postgres):
+            let backend = PostgresBackend(location: postgres, logger: logger)
+            return VaxDatabase(location: location, backend: backend, services: [backend], logger: logger)
+        }
+    }
+
+    /// Opens the database, runs its services while `body` runs, then closes it (for commands and tests).
+    public static func withDatabase<T: Sendable>(
+        _ location: DatabaseLocation,
+        logger: Logger,
+        _ body: @Sendable (VaxDatabase) async throws -> T
+    ) async throws -> T {
+        let database = try await open(location, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            for service in database.services {
+                group.addTask { try await service.run() }
+            }
+            do {
+                let result = try await body(database)
+                group.cancelAll()
+                try await database.close()
+                return result
+            } catch {
+                group.cancelAll()
+                try? await database.close()
+                throw error
+            }
+        }
+    }
+
+    /// Runs queries outside a transaction.
+    public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        inUse.increment()
+        defer { inUse.decrement() }
+        return try await backend.read(body)
+    }
+
+    /// Runs `body` in one transaction: everything or nothing.
+    public func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        inUse.increment()
+        defer { inUse.decrement() }
+        return try await backend.transaction(body)
+    }
+
+    /// Checks that the database answers.
+    public func ping() async throws {
+        try await read { database in try await database.raw("SELECT 1 AS one").run() }
+    }
+
+    /// Closes connections (SQLite); the PostgreSQL pool closes when its service ends.
+    public func close() async throws {
+        try await backend.close()
+    }
+}
+
+// MARK: - Backends
+
+protocol DatabaseBackend: Sendable {
+    var engine: DatabaseEngine { get }
+    func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    func close() async throws
+}
+
+/// SQLite: one writer connection, used by one transaction at a time, and reader connections (WAL)
+/// for files. An in-memory database has a single connection, so its reads queue behind writes.
+final class SQLiteBackend: DatabaseBackend {
+    let engine = DatabaseEngine.sqlite
+    private let writer: SQLiteConnection
+    private let readers: [SQLiteConnection]
+    private let writeLock = AsyncLock()
+    private let nextReader = ManagedCounter()
+
+    private init(writer: SQLiteConnection, readers: [SQLiteConnection]) {
+        self.writer = writer
+        self.readers = readers
+    }
+
+    static func open(path: String?, logger: Logger) async throws -> SQLiteBackend {
+        let storage: SQLiteConnection.Storage = path.map { .file(path: $0) } ?? .memory
+        let writer = try await SQLiteConnection.open(storage: storage, logger: logger)
+        let pragmas = [
+            "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000", "PRAGMA synchronous = NORMAL",
+        ]
+        for pragma in (path == nil ? [] : ["PRAGMA journal_mode = WAL"]) + pragmas {
+            try await writer.sql().raw(SQLQueryString(pragma)).run()
+        }
+        var readers: [SQLiteConnection] = []
+        if let path {
+            for _ in 0..<2 {
+                let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+                for pragma in pragmas + ["PRAGMA query_only = ON"] {
+                    try await reader.sql().raw(SQLQueryString(pragma)).run()
+                }
+                readers.append(reader)
+            }
+        }
+        return SQLiteBackend(writer: writer, readers: readers)
+    }
+
+    func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        guard !readers.isEmpty else {
+            return try await writeLock.withLock { try await body(self.writer.sql(queryLogLevel: .trace)) }
+        }
+        let reader = readers[nextReader.next() % readers.count]
+        return try await body(reader.sql(queryLogLevel: .trace))
+    }
+
+    func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await writeLock.withLock {
+            let database = self.writer.sql(queryLogLevel: .trace)
+            try await database.raw("BEGIN IMMEDIATE").run()
+            do {
+                let result = try await body(database)
+                try await database.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await database.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
+    func close() async throws {
+        for reader in readers { try await reader.close() }
+        try await writer.close()
+    }
+}
+
+/// PostgreSQL through PostgresNIO's `PostgresClient` pool, which runs as a Service.
+final class PostgresBackend: DatabaseBackend, Service {
+    let engine = DatabaseEngine.postgres
+    private let client: PostgresClient
+    private let logger: Logger
+
+    init(location: DatabaseLocation.PostgresLocation, logger: Logger) {
+        var configuration = PostgresClient.Configuration(
+            host: location.host,
+            port: location.port,
+            username: location.username,
+            password: location.password,
+            database: location.database,
+            tls: location.requireTLS ? .require(.makeClientConfiguration()) : .disable
+        )
+        configuration.options.maximumConnections = 16
+        if let schema = location.schema {
+            configuration.options.additionalStartupParameters = [("search_path", schema)]
+        }
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.logger = logger
+    }
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await self.client.run()
+        }
+    }
+
+    func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await client.withConnection { connection in
+            try await body(connection.sql(queryLogLevel: .trace))
+        }
+    }
+
+    func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await client.withTransaction(logger: logger) { connection in
+            try await body(connection.sql(queryLogLevel: .trace))
+        }
+    }
+
+    func close() async throws {}
+}
+
+// MARK: - Small concurrency helpers
+
+/// A first-in-first-out async mutex: holds the SQLite writer for one transaction at a time.
+actor AsyncLock {
+    private var isLocked = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func withLock<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        await lock()
+        do {
+            let result = try await body()
+            unlock()
+            return result
+        } catch {
+            unlock()
+            throw error
+        }
+    }
+
+    private func lock() async {
+        if !isLocked {
+            isLocked = true
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    private func unlock() {
+        if waiters.isEmpty {
+            isLocked = false
+        } else {
+            waiters.removeFirst().resume()
+        }
+    }
+}
+
+/// A counter shared between tasks, for round-robin choice of a reader connection.
+final class ManagedCounter: Sendable {
+    private let value = Atomic<Int>(0)
+
+    func next() -> Int {
+        value.wrappingAdd(1, ordering: .relaxed).newValue & Int.max
+    }
+}

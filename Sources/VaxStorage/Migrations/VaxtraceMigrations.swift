@@ -1,0 +1,10 @@
+/// Every migration of Vaxtrace, in order. Append only: never edit or reorder a landed entry.
+public enum VaxtraceMigrations {
+    /// The ordered list.
+    public static let all: [Migration] = [
+        m0001AdministrativeUnits,
+        m0002PriorityGroups,
+        m0003People,
+        m0004AuditLog,
+    ]
+}

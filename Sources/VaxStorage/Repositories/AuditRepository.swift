@@ -1,0 +1,133 @@
+import Foundation
+import SQLKit
+import VaxDomain
+
+/// One row of the audit trail: who looked at or changed which person, when, and why.
+public struct AuditEntry: Sendable, Equatable {
+    /// The entry's id (UUIDv7).
+    public var id: UUID
+    /// When it happened.
+    public var occurredAt: Date
+    /// Who: the account or token subject.
+    public var actor: String
+    /// In which role.
+    public var actorRole: String
+    /// In which scope (`unit/19`, `facility/…`, `*`).
+    public var actorScope: String
+    /// What: `person.read`, `person.search`, `person.create`, `person.merge`.
+    public var action: String
+    /// Which person, if one.
+    public var personID: Person.ID?
+    /// Why: the purpose the caller gave.
+    public var reason: String
+    /// The request id, to join with the logs.
+    public var requestID: String
+
+    /// An audit entry.
+    public init(
+        id: UUID,
+        occurredAt: Date,
+        actor: String,
+        actorRole: String,
+        actorScope: String,
+        action: String,
+        personID: Person.ID?,
+        reason: String,
+        requestID: String
+    ) {
+        self.id = id
+        self.occurredAt = occurredAt
+        self.actor = actor
+        self.actorRole = actorRole
+        self.actorScope = actorScope
+        self.action = action
+        self.personID = personID
+        self.reason = reason
+        self.requestID = requestID
+    }
+
+    /// The same entry about another person, with its own id.
+    public func about(_ person: Person.ID?, id: UUID) -> AuditEntry {
+        var copy = self
+        copy.id = id
+        copy.personID = person
+        return copy
+    }
+}
+
+/// The append-only audit trail.
+public protocol AuditRepository: Sendable {
+    /// Appends entries.
+    func record(_ entries: [AuditEntry]) async throws
+    /// The entries about a person, oldest first.
+    func entries(about person: Person.ID) async throws -> [AuditEntry]
+}
+
+/// The SQLKit implementation, for both engines.
+public struct SQLAuditRepository: AuditRepository {
+    private let database: VaxDatabase
+
+    /// A repository over the database.
+    public init(database: VaxDatabase) {
+        self.database = database
+    }
+
+    public func record(_ entries: [AuditEntry]) async throws {
+        guard !entries.isEmpty else { return }
+        try await database.write { sql in try await Self.insert(entries, on: sql) }
+    }
+
+    public func entries(about person: Person.ID) async throws -> [AuditEntry] {
+        try await database.read { sql in
+            try await sql.select().column("*").from("audit_log").where("person_id", .equal, person.description)
+                .orderBy("occurred_at").orderBy("id").all().map { row in
+                    AuditEntry(
+                        id: UUID(uuidString: try row.decode(column: "id", as: String.self)) ?? UUID(),
+                        occurredAt: Date(millisecondsSince1970: try row.decode(column: "occurred_at", as: Int64.self)),
+                        actor: try row.decode(column: "actor", as: String.self),
+                        actorRole: try row.decode(column: "actor_role", as: String.self),
+                        actorScope: try row.decode(column: "actor_scope", as: String.self),
+                        action: try row.decode(column: "action", as: String.self),
+                        personID: try row.decode(column: "person_id", as: String?.self).flatMap(Person.ID.init),
+                        reason: try row.decode(column: "reason", as: String.self),
+                        requestID: try row.decode(column: "request_id", as: String.self)
+                    )
+                }
+        }
+    }
+
+    /// Inserts entries inside a caller's transaction, so an audited change and its entry land together.
+    static func insert(_ entries: [AuditEntry], on sql: any SQLDatabase) async throws {
+        for start in stride(from: 0, to: entries.count, by: 200) {
+            let insert = sql.insert(into: "audit_log")
+                .columns(
+                    "id", "occurred_at", "actor", "actor_role", "actor_scope", "action", "person_id", "reason",
+                    "request_id"
+                )
+            for entry in entries[start..<min(start + 200, entries.count)] {
+                insert.values(
+                    SQLBind(entry.id.uuidString.lowercased()),
+                    SQLBind(entry.occurredAt.millisecondsSince1970),
+                    SQLBind(entry.actor),
+                    SQLBind(entry.actorRole),
+                    SQLBind(entry.actorScope),
+                    SQLBind(entry.action),
+                    SQLBind(entry.personID?.description),
+                    SQLBind(entry.reason),
+                    SQLBind(entry.requestID)
+                )
+            }
+            try await insert.run()
+        }
+    }
+}
+
+extension Date {
+    /// Milliseconds since 1970, as instants are stored.
+    public var millisecondsSince1970: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+
+    /// The instant `milliseconds` after 1970.
+    public init(millisecondsSince1970 milliseconds: Int64) {
+        self.init(timeIntervalSince1970: Double(milliseconds) / 1000)
+    }
+}

@@ -1,0 +1,30 @@
+import SQLKit
+import VaxDomain
+
+/// The priority groups in force.
+public protocol PriorityGroupRepository: Sendable {
+    /// The codes of the groups valid on `date`.
+    func codes(validOn date: LocalDate) async throws -> Set<Int>
+}
+
+/// The SQLKit implementation, for both engines.
+public struct SQLPriorityGroupRepository: PriorityGroupRepository {
+    private let database: VaxDatabase
+
+    /// A repository over the database.
+    public init(database: VaxDatabase) {
+        self.database = database
+    }
+
+    public func codes(validOn date: LocalDate) async throws -> Set<Int> {
+        let day = date.description
+        return Set(
+            try await database.read { sql in
+                try await sql.select().column("code").from("priority_groups")
+                    .where("valid_from", .lessThanOrEqual, day)
+                    .where(group: { $0.where("valid_to", .is, SQLLiteral.null).orWhere("valid_to", .greaterThanOrEqual, day) })
+                    .all(decodingColumn: "code", as: Int.self)
+            }
+        )
+    }
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+import Configuration
+import Logging
+import VaxServer
+
+/// Options every command shares; the command line wins over the environment, which wins over `.env`.
+struct CommonOptions: ParsableArguments {
+    @Option(help: "Database URL: sqlite:///path, sqlite::memory: or postgres://user:pass@host:port/db (env DATABASE_URL).")
+    var databaseURL: String?
+
+    @Option(help: "Path of the .env file read after the environment.")
+    var envFile: String = ".env"
+
+    /// The configuration reader: command line > environment > `.env` > defaults in code.
+    func reader(extra: [String: String?] = [:]) async throws -> ConfigReader {
+        var values: [AbsoluteConfigKey: ConfigValue] = [:]
+        for (key, value) in extra.merging(["database.url": databaseURL], uniquingKeysWith: { $1 }) {
+            if let value { values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = .init(.string(value), isSecret: key == "database.url") }
+        }
+        return ConfigReader(providers: [
+            InMemoryProvider(name: "command line", values: values),
+            EnvironmentVariablesProvider(),
+            try await EnvironmentVariablesProvider(environmentFilePath: .init(envFile), allowMissing: true),
+        ])
+    }
+
+    func configuration(extra: [String: String?] = [:]) async throws -> AppConfiguration {
+        try AppConfiguration(reader: try await reader(extra: extra))
+    }
+}
+
+func commandLogger(_ configuration: AppConfiguration) -> Logger {
+    var logger = Logger(label: "vaxtrace")
+    logger.logLevel = configuration.logLevel
+    return logger
+}
