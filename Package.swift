@@ -90,6 +90,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Shared by the test targets: throwaway databases on both engines.
+        .target(
+            name: "VaxTestSupport",
+            dependencies: [
+                "VaxStorage",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            path: "Tests/VaxTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "VaxDomainTests",
             dependencies: ["VaxDomain"],
@@ -97,7 +108,10 @@ let package = Package(
         ),
         .testTarget(
             name: "VaxStorageTests",
-            dependencies: ["VaxDomain", "VaxStorage"],
+            dependencies: [
+                "VaxDomain", "VaxStorage", "VaxTestSupport",
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -105,8 +119,10 @@ let package = Package(
             dependencies: [
                 "VaxServer",
                 "VaxStorage",
+                "VaxTestSupport",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "SQLKit", package: "sql-kit"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Configuration
 import Foundation
 import Hummingbird
 import Logging
@@ -19,7 +20,9 @@ struct Serve: AsyncParsableCommand {
     var port: Int?
 
     func run() async throws {
-        let reader = try await common.reader(extra: ["http.hostname": hostname, "http.port": port.map(String.init)])
+        let reader = try await common.reader(
+            extra: ["http.hostname": hostname.map { .string($0) }, "http.port": port.map { .int($0) }]
+        )
         let app = try await buildApplication(reader: reader)
         try await app.runService()
     }

@@ -12,10 +12,12 @@ struct CommonOptions: ParsableArguments {
     var envFile: String = ".env"
 
     /// The configuration reader: command line > environment > `.env` > defaults in code.
-    func reader(extra: [String: String?] = [:]) async throws -> ConfigReader {
+    func reader(extra: [String: ConfigContent?] = [:]) async throws -> ConfigReader {
         var values: [AbsoluteConfigKey: ConfigValue] = [:]
-        for (key, value) in extra.merging(["database.url": databaseURL], uniquingKeysWith: { $1 }) {
-            if let value { values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = .init(.string(value), isSecret: key == "database.url") }
+        let given = extra.merging(["database.url": databaseURL.map { .string($0) }], uniquingKeysWith: { $1 })
+        for (key, value) in given {
+            guard let value else { continue }
+            values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = .init(value, isSecret: key == "database.url")
         }
         return ConfigReader(providers: [
             InMemoryProvider(name: "command line", values: values),
@@ -24,7 +26,7 @@ struct CommonOptions: ParsableArguments {
         ])
     }
 
-    func configuration(extra: [String: String?] = [:]) async throws -> AppConfiguration {
+    func configuration(extra: [String: ConfigContent?] = [:]) async throws -> AppConfiguration {
         try AppConfiguration(reader: try await reader(extra: extra))
     }
 }

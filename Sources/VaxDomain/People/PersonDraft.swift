@@ -189,7 +189,9 @@ public enum PersonValidator {
 
         var nationalID: NationalID?
         if let input = draft.nationalID, !input.number.trimmingSpaces.isEmpty {
-            switch NationalID.validate(type: input.type, raw: input.number, dateOfBirth: dateOfBirth, sex: draft.sex) {
+            // Cross-check the CCCD only against a date of birth that is itself acceptable.
+            let birth = errors.contains { $0.field == "dateOfBirth" } ? nil : dateOfBirth
+            switch NationalID.validate(type: input.type, raw: input.number, dateOfBirth: birth, sex: draft.sex) {
             case .success(let value): nationalID = value
             case .failure(let error): errors.append(error)
             }

@@ -22,6 +22,8 @@ public struct AppConfiguration: Sendable {
     public var seedDemoData: Bool
     /// Log level (`log.level`, `LOG_LEVEL`).
     public var logLevel: Logger.Level
+    /// Province codes whose units are loaded (`units.provinces`, `UNITS_PROVINCES`); `nil` loads the country.
+    public var unitProvinces: Set<String>?
 
     /// The default database: an SQLite file under `./var/`.
     public static let defaultDatabaseURL = "sqlite://var/vaxtrace.sqlite"
@@ -47,6 +49,12 @@ public struct AppConfiguration: Sendable {
             throw ConfigurationError(key: "LOG_LEVEL", reason: "one of trace, debug, info, notice, warning, error, critical")
         }
         self.logLevel = logLevel
+        let provinces = reader.string(forKey: "units.provinces", default: "")
+            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard provinces.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isNumber) }) else {
+            throw ConfigurationError(key: "UNITS_PROVINCES", reason: "province codes of 2 digits, separated by commas")
+        }
+        unitProvinces = provinces.isEmpty ? nil : Set(provinces)
     }
 
     /// The vault for national IDs. Without a configured key, an SQLite database under `./var/` gets a

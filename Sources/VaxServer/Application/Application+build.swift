@@ -18,6 +18,8 @@ public func buildApplication(
     configuration: AppConfiguration,
     clock: WallClock = .system
 ) async throws -> some ApplicationProtocol {
+    // Metrics first: counters made before the bootstrap would go nowhere.
+    let metrics = PrometheusMetrics.shared
     var baseLogger = Logger(label: "vaxtrace")
     baseLogger.logLevel = configuration.logLevel
     let logger = baseLogger
@@ -50,7 +52,7 @@ public func buildApplication(
         Response(
             status: .ok,
             headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: PrometheusMetrics.shared.exposition()))
+            body: .init(byteBuffer: ByteBuffer(string: metrics.exposition()))
         )
     }
     router.get("/openapi.yaml") { _, _ in
@@ -77,10 +79,12 @@ public func buildApplication(
         logger: logger
     )
     let seedDemoData = configuration.seedDemoData
+    let provinces = configuration.unitProvinces
     app.beforeServerStarts {
         try await prepareDatabase(
             database,
             migrations: migrations,
+            provinces: provinces,
             seedDemoData: seedDemoData,
             people: people,
             units: units,
@@ -94,6 +98,7 @@ public func buildApplication(
 public func prepareDatabase(
     _ database: VaxDatabase,
     migrations: MigrationRunner = MigrationRunner(),
+    provinces: Set<String>? = nil,
     seedDemoData: Bool,
     people: any PersonRepository,
     units: any AdminUnitRepository,
@@ -101,7 +106,7 @@ public func prepareDatabase(
 ) async throws {
     try await migrations.migrate(database, logger: logger)
     if try await ReferenceDataImporter.isEmpty(database) {
-        let summary = try await ReferenceDataImporter().importAll(into: database)
+        let summary = try await ReferenceDataImporter(provinces: provinces).importAll(into: database)
         logger.info("loaded reference data", metadata: ["summary": .string(summary.description)])
         if seedDemoData {
             let count = try await DemoData.seed(into: people, units: units)

@@ -215,8 +215,17 @@ final class PostgresBackend: DatabaseBackend, Service {
     }
 
     func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await client.withTransaction(logger: logger) { connection in
-            try await body(connection.sql(queryLogLevel: .trace))
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                try await body(connection.sql(queryLogLevel: .trace))
+            }
+        } catch let error as PostgresTransactionError {
+            // The body's own error is what callers act on (as on SQLite); keep the wrapper only when
+            // the transaction machinery itself failed.
+            if let closureError = error.closureError, error.rollbackError == nil, error.beginError == nil {
+                throw closureError
+            }
+            throw error
         }
     }
 

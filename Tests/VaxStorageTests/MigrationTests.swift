@@ -1,0 +1,93 @@
+import Foundation
+import SQLKit
+import Testing
+import VaxStorage
+import VaxTestSupport
+
+@Suite struct MigrationTests {
+    @Test(arguments: TestDatabase.engines)
+    func migratesOnceAndRecordsHistory(engine: DatabaseEngine) async throws {
+        try await TestDatabase.withDatabase(engine, provinces: []) { database in
+            let runner = MigrationRunner()
+            #expect(try await runner.isUpToDate(database))
+            #expect(try await runner.migrate(database, logger: TestDatabase.logger).isEmpty)
+            let names = try await database.read { sql in
+                try await sql.select().column("name").from("schema_migrations").orderBy("position")
+                    .all(decodingColumn: "name", as: String.self)
+            }
+            #expect(names == VaxtraceMigrations.all.map(\.name))
+        }
+    }
+
+    @Test(arguments: TestDatabase.engines)
+    func refusesADivergentHistory(engine: DatabaseEngine) async throws {
+        try await TestDatabase.withDatabase(engine, provinces: []) { database in
+            // A build whose second migration is a different one.
+            var other = VaxtraceMigrations.all
+            other[1] = Migration(name: "0002_something_else", purpose: "test", statements: ["SELECT 1"])
+            await #expect(throws: MigrationError.divergent(position: 2, recorded: "0002_priority_groups", expected: "0002_something_else")) {
+                try await MigrationRunner(migrations: other).migrate(database, logger: TestDatabase.logger)
+            }
+            // A build that edited a landed migration.
+            var edited = VaxtraceMigrations.all
+            edited[0] = Migration(name: edited[0].name, purpose: "edited", statements: edited[0].statements + ["SELECT 2"])
+            await #expect(throws: MigrationError.edited(name: "0001_administrative_units")) {
+                try await MigrationRunner(migrations: edited).pending(on: database)
+            }
+            // An older build that does not know the newest migration.
+            await #expect(throws: MigrationError.unknown(names: [VaxtraceMigrations.all.last!.name])) {
+                try await MigrationRunner(migrations: Array(VaxtraceMigrations.all.dropLast())).pending(on: database)
+            }
+        }
+    }
+
+    @Test(arguments: TestDatabase.engines)
+    func aFailingMigrationLeavesNothingBehind(engine: DatabaseEngine) async throws {
+        try await TestDatabase.withDatabase(engine, provinces: []) { database in
+            let broken = VaxtraceMigrations.all + [
+                Migration(
+                    name: "9999_broken",
+                    purpose: "test",
+                    statements: ["CREATE TABLE half_done (id INTEGER PRIMARY KEY)", "THIS IS NOT SQL"]
+                )
+            ]
+            await #expect(throws: (any Error).self) {
+                try await MigrationRunner(migrations: broken).migrate(database, logger: TestDatabase.logger)
+            }
+            let tables = try await database.read { sql in
+                try await sql.raw("SELECT COUNT(*) AS n FROM schema_migrations WHERE name = '9999_broken'")
+                    .first(decodingColumn: "n", as: Int.self)
+            }
+            #expect(tables == 0)
+            await #expect(throws: (any Error).self) {
+                try await database.read { try await $0.raw("SELECT * FROM half_done").run() }
+            }
+        }
+    }
+
+    @Test(arguments: TestDatabase.engines)
+    func schemaRefusesValuesOutsideEnumerations(engine: DatabaseEngine) async throws {
+        try await TestDatabase.withDatabase(engine, provinces: ["19"]) { database in
+            await #expect(throws: (any Error).self) {
+                try await database.write { sql in
+                    try await sql.raw(
+                        """
+                        INSERT INTO admin_units (scheme, code, level, name, folded_name, unit_type, parent_code, province_code)
+                        VALUES ('2025', '99', 'county', 'X', 'x', 'x', NULL, '99')
+                        """
+                    ).run()
+                }
+            }
+            await #expect(throws: (any Error).self) {
+                try await database.write { sql in
+                    try await sql.raw(
+                        """
+                        INSERT INTO admin_units (scheme, code, level, name, folded_name, unit_type, parent_code, province_code)
+                        VALUES ('2025', '99999', 'commune', 'X', 'x', 'x', '77', '77')
+                        """
+                    ).run()
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the system packages Vaxtrace needs on Debian 12 / Ubuntu (run as root, or with sudo).
+#   run:  nothing beyond the Swift toolchain (SQLite is embedded)
+#   test: a PostgreSQL server for the throwaway test database, python3 for its port probe
+set -euo pipefail
+what=${1:-run}
+need=()
+if [ "$what" = test ] || [ "$what" = bench ]; then
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+  command -v python3 >/dev/null || need+=(python3)
+fi
+command -v openssl >/dev/null || need+=(openssl)
+command -v curl >/dev/null || need+=(curl)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  echo "installing: ${need[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  # Debian's package starts a cluster of its own; the tests use a throwaway one instead.
+  if [ -x /etc/init.d/postgresql ]; then $sudo /etc/init.d/postgresql stop >/dev/null 2>&1 || true; fi
+fi
+command -v swift >/dev/null || { echo "the Swift toolchain (6.1 or later) is required: https://swift.org/install" >&2; exit 1; }
