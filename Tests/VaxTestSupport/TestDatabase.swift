@@ -24,13 +24,20 @@ public enum TestDatabase {
     }
 
     /// Runs `body` with the URL of an empty database on `engine`, and removes the database afterwards.
+    /// On SQLite the database is in memory unless `file` is set (when a test opens it twice).
     public static func withEmptyDatabaseURL<T: Sendable>(
         _ engine: DatabaseEngine,
+        file: Bool = false,
         _ body: @Sendable (String) async throws -> T
     ) async throws -> T {
         switch engine {
-        case .sqlite:
+        case .sqlite where !file:
             return try await body("sqlite::memory:")
+        case .sqlite:
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vaxtrace-test-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            return try await body("sqlite://" + folder.appendingPathComponent("test.sqlite").path)
         case .postgres:
             guard let base = postgresURL else { throw TestDatabaseError.noPostgres }
             let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)

@@ -25,7 +25,8 @@ public final class VaxDatabase: Sendable {
     public let engine: DatabaseEngine
     /// Where the data lives (no password).
     public let location: DatabaseLocation
-    /// Long-running parts that must run for the database to work (the PostgreSQL pool).
+    /// Long-running parts that must run while the database is used: the PostgreSQL pool, or the
+    /// SQLite connections, which they close at graceful shutdown.
     public let services: [any Service]
 
     private let backend: any DatabaseBackend
@@ -46,10 +47,10 @@ public final class VaxDatabase: Sendable {
         switch location {
         case .sqliteMemory:
             let backend = try await SQLiteBackend.open(path: nil, logger: logger)
-            return VaxDatabase(location: location, backend: backend, services: [], logger: logger)
+            return VaxDatabase(location: location, backend: backend, services: [backend], logger: logger)
         case .sqliteFile(let path):
             let backend = try await SQLiteBackend.open(path: path, logger: logger)
-            return VaxDatabase(location: location, backend: backend, services: [], logger: logger)
+            return VaxDatabase(location: location, backend: backend, services: [backend], logger: logger)
         case .postgres(let postgres):
             let backend = PostgresBackend(location: postgres, logger: logger)
             return VaxDatabase(location: location, backend: backend, services: [backend], logger: logger)
@@ -116,8 +117,10 @@ protocol DatabaseBackend: Sendable {
 
 /// SQLite: one writer connection, used by one transaction at a time, and reader connections (WAL)
 /// for files. An in-memory database has a single connection, so its reads queue behind writes.
-final class SQLiteBackend: DatabaseBackend {
+/// As a Service it closes the connections at graceful shutdown (after the HTTP server has stopped).
+final class SQLiteBackend: DatabaseBackend, Service {
     let engine = DatabaseEngine.sqlite
+    private let closed = Atomic<Bool>(false)
     private let writer: SQLiteConnection
     private let readers: [SQLiteConnection]
     private let writeLock = AsyncLock()
@@ -173,9 +176,15 @@ final class SQLiteBackend: DatabaseBackend {
         }
     }
 
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await close()
+    }
+
     func close() async throws {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         for reader in readers { try await reader.close() }
-        try await writer.close()
+        try await writeLock.withLock { try await self.writer.close() }
     }
 }
 

@@ -1,0 +1,78 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+import VaxServer
+import VaxStorage
+import VaxTestSupport
+
+@Suite struct UnitsAndDocsAPITests {
+    @Test(arguments: TestDatabase.engines)
+    func unitsEndpoints(engine: DatabaseEngine) async throws {
+        try await withApp(engine) { client, _ in
+            let provinces = try await client.send(.get, "/api/v1/units/provinces?scheme=2021", token: nil)
+            #expect((provinces.object["items"] as? [[String: Any]])?.compactMap { $0["code"] as? String } == ["01", "19"])
+            let districts = try await client.send(.get, "/api/v1/units/2021/19/children", token: nil)
+            #expect((districts.object["items"] as? [Any])?.count == 9)
+            let communes = try await client.send(.get, "/api/v1/units/2025/19/children", token: nil)
+            #expect((communes.object["items"] as? [Any])?.count == 92)
+            let found = try await client.send(.get, "/api/v1/units/search?q=dong%20hy&scheme=2021", token: nil)
+            #expect((found.object["items"] as? [[String: Any]])?.contains { $0["name"] as? String == "Huyện Đồng Hỷ" } == true)
+            let unit = try await client.send(.get, "/api/v1/units/2021/169", token: nil)
+            #expect(unit.object["name"] as? String == "Huyện Đồng Hỷ")
+            #expect(try await client.send(.get, "/api/v1/units/2025/169", token: nil).status == .notFound)
+            #expect(try await client.send(.get, "/api/v1/units/2026/19", token: nil).status == .badRequest)
+            #expect(try await client.send(.get, "/api/v1/units/2025/1x", token: nil).errorField == "code")
+
+            let split = try await client.send(.get, "/api/v1/units/conversions/00016", token: nil)
+            #expect(split.object["partial"] as? Bool == true)
+            #expect((split.object["conversions"] as? [Any])?.count == 2)
+            let whole = try await client.send(.get, "/api/v1/units/conversions/05713", token: nil)
+            #expect(whole.object["partial"] as? Bool == false)
+            #expect(try await client.send(.get, "/api/v1/units/conversions/abc", token: nil).status == .badRequest)
+            #expect(try await client.send(.get, "/api/v1/units/conversions/99999", token: nil).status == .notFound)
+        }
+    }
+
+    @Test func metricsDocsAndContract() async throws {
+        try await withApp(.sqlite) { client, _ in
+            _ = try await client.send(.get, "/readyz", token: nil)
+            let metrics = try await client.send(.get, "/metrics", token: nil)
+            #expect(metrics.status == .ok)
+            #expect(metrics.text.contains(#"hb_requests{http_route="/readyz""#))
+            #expect(metrics.text.contains("http_server_request_duration"))
+            #expect(metrics.text.contains("vaxtrace_db_operations_in_flight"))
+            let spec = try await client.send(.get, "/openapi.yaml", token: nil)
+            #expect(spec.text.hasPrefix("openapi: 3.1.0"))
+            let page = try await client.send(.get, "/docs", token: nil)
+            #expect(page.headers[.contentType]?.hasPrefix("text/html") == true)
+            for operation in Policy.operations.keys {
+                #expect(page.text.contains(operation), "the API page misses \(operation)")
+            }
+        }
+    }
+
+    /// Every operation of openapi.yaml declares its roles, and the policy enforces exactly those.
+    @Test func policyMatchesTheContract() throws {
+        let yaml = try #require(
+            try? String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+                .appendingPathComponent("../../Sources/VaxAPI/openapi.yaml"), encoding: .utf8)
+        )
+        var declared: [String: Set<String>] = [:]
+        var operation: String?
+        for line in yaml.split(separator: "\n").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            if line.hasPrefix("operationId:") { operation = line.dropFirst(12).trimmingCharacters(in: .whitespaces) }
+            if line.hasPrefix("x-required-roles:"), let current = operation {
+                let list = line.dropFirst(17).trimmingCharacters(in: CharacterSet(charactersIn: " []"))
+                declared[current] = Set(list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+                operation = nil
+            }
+        }
+        #expect(declared.count == yaml.components(separatedBy: "operationId:").count - 1, "an operation lacks x-required-roles")
+        #expect(Set(declared.keys) == Set(Policy.operations.keys))
+        for (name, roles) in declared {
+            let enforced = Policy.operations[name].map { $0.map { Set($0.map(\.rawValue)) } ?? ["public"] }
+            #expect(enforced == roles, "\(name): openapi.yaml says \(roles), the policy enforces \(String(describing: enforced))")
+        }
+    }
+}
