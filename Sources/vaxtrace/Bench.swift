@@ -26,15 +26,22 @@ struct Bench: AsyncParsableCommand {
         @Option(help: "PostgreSQL server to measure too (postgres://…); a throwaway schema is created and dropped.")
         var postgresURL: String?
 
+        @Option(help: "People per transaction when loading.")
+        var batchSize = 50_000
+
         @Flag(help: "Skip SQLite.")
         var skipSQLite = false
 
         func run() async throws {
             var logger = Logger(label: "vaxtrace.bench")
             logger.logLevel = .warning
-            print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, people: \(people), queries: \(queries)")
+            print(
+                "machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, people: \(people), queries: \(queries)"
+            )
             if !skipSQLite {
-                let path = FileManager.default.temporaryDirectory.appendingPathComponent("vaxtrace-bench-\(getpid()).sqlite").path
+                let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+                    "vaxtrace-bench-\(getpid()).sqlite"
+                ).path
                 defer {
                     for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
                 }
@@ -48,7 +55,11 @@ struct Bench: AsyncParsableCommand {
                 }
                 let separator = postgresURL.contains("?") ? "&" : "?"
                 do {
-                    try await measure(try DatabaseLocation(url: postgresURL + separator + "schema=" + schema), label: "postgres", logger: logger)
+                    try await measure(
+                        try DatabaseLocation(url: postgresURL + separator + "schema=" + schema),
+                        label: "postgres",
+                        logger: logger
+                    )
                 } catch {
                     try? await dropSchema(schema, base: base, logger: logger)
                     throw error
@@ -66,6 +77,7 @@ struct Bench: AsyncParsableCommand {
         private func measure(_ location: DatabaseLocation, label: String, logger: Logger) async throws {
             let people = self.people
             let queries = self.queries
+            let batchSize = self.batchSize
             try await VaxDatabase.withDatabase(location, logger: logger) { database in
                 try await MigrationRunner().migrate(database, logger: logger)
                 try await ReferenceDataImporter(provinces: ["19"]).importAll(into: database)
@@ -75,15 +87,22 @@ struct Bench: AsyncParsableCommand {
                     .children(scheme: .tier2of2025, code: "19").map { ("19", $0.code) }
                 let generator = SyntheticPeople(communes: communes, start: Date(timeIntervalSince1970: 1_700_000_000))
 
+                // Batches of 50,000 in one transaction each, up to three in flight: while one batch
+                // is being written the next ones are generated, sealed and encoded. Larger transactions
+                // rewrite fewer index pages (SQLite's WAL) per person.
                 let loadStart = ContinuousClock.now
-                var batch: [Person] = []
-                batch.reserveCapacity(10_000)
-                for index in 0..<people {
-                    batch.append(generator.person(index))
-                    if batch.count == 10_000 || index == people - 1 {
-                        try await repository.insertBatch(batch)
-                        batch.removeAll(keepingCapacity: true)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    var inFlight = 0
+                    for start in stride(from: 0, to: people, by: batchSize) {
+                        if inFlight == 3 {
+                            try await group.next()
+                            inFlight -= 1
+                        }
+                        let range = start..<min(start + batchSize, people)
+                        group.addTask { try await repository.insertBatch(range.map(generator.person)) }
+                        inFlight += 1
                     }
+                    try await group.waitForAll()
                 }
                 let loadSeconds = (ContinuousClock.now - loadStart).seconds
                 try await database.write { try await $0.raw("ANALYZE").run() }
@@ -100,7 +119,11 @@ struct Bench: AsyncParsableCommand {
                     let words = person.foldedName.split(separator: " ")
                     let prefix = words.dropLast().joined(separator: " ") + " " + words.last!.prefix(1)
                     let start = ContinuousClock.now
-                    let result = try await repository.search(.namePrefix(prefix, dateOfBirth: nil), limit: 20, offset: 0)
+                    let result = try await repository.search(
+                        .namePrefix(prefix, dateOfBirth: nil),
+                        limit: 20,
+                        offset: 0
+                    )
                     nameTimes.append((ContinuousClock.now - start).milliseconds)
                     found += result.isEmpty ? 0 : 1
                 }
@@ -109,7 +132,11 @@ struct Bench: AsyncParsableCommand {
                 for _ in 0..<queries {
                     let person = generator.person(Int.random(in: 0..<people, using: &random))
                     let start = ContinuousClock.now
-                    let result = try await repository.search(.nationalID(person.nationalID!.number), limit: 1, offset: 0)
+                    let result = try await repository.search(
+                        .nationalID(person.nationalID!.number),
+                        limit: 1,
+                        offset: 0
+                    )
                     idTimes.append((ContinuousClock.now - start).milliseconds)
                     exact += result.first?.id == person.id ? 1 : 0
                 }

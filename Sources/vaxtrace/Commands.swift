@@ -62,7 +62,9 @@ struct Seed: AsyncParsableCommand {
             try await MigrationRunner().migrate(database, logger: logger)
             try await ReferenceDataImporter().importAll(into: database)
             let people = SQLPersonRepository(database: database, vault: vault)
-            guard try await people.search(.namePrefix("", dateOfBirth: nil), limit: 1, offset: 0).isEmpty else { return 0 }
+            guard try await people.search(.namePrefix("", dateOfBirth: nil), limit: 1, offset: 0).isEmpty else {
+                return 0
+            }
             return try await DemoData.seed(into: people, units: SQLAdminUnitRepository(database: database))
         }
         print(count == 0 ? "the registry already has people; nothing seeded" : "seeded \(count) demo people")

@@ -5,7 +5,9 @@ import VaxServer
 
 /// Options every command shares; the command line wins over the environment, which wins over `.env`.
 struct CommonOptions: ParsableArguments {
-    @Option(help: "Database URL: sqlite:///path, sqlite::memory: or postgres://user:pass@host:port/db (env DATABASE_URL).")
+    @Option(
+        help: "Database URL: sqlite:///path, sqlite::memory: or postgres://user:pass@host:port/db (env DATABASE_URL)."
+    )
     var databaseURL: String?
 
     @Option(help: "Path of the .env file read after the environment.")
@@ -17,7 +19,10 @@ struct CommonOptions: ParsableArguments {
         let given = extra.merging(["database.url": databaseURL.map { .string($0) }], uniquingKeysWith: { $1 })
         for (key, value) in given {
             guard let value else { continue }
-            values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = .init(value, isSecret: key == "database.url")
+            values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = .init(
+                value,
+                isSecret: key == "database.url"
+            )
         }
         return ConfigReader(providers: [
             InMemoryProvider(name: "command line", values: values),

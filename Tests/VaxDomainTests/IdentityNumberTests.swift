@@ -9,7 +9,9 @@ import VaxDomain
         #expect(id.number == "019087001234")
         // 4th digit 3: female born in the 2000s.
         let girl = LocalDate(iso: "2005-06-01")!
-        #expect((try? NationalID.validate(type: .cccd, raw: "001305000001", dateOfBirth: girl, sex: .female).get()) != nil)
+        #expect(
+            (try? NationalID.validate(type: .cccd, raw: "001305000001", dateOfBirth: girl, sex: .female).get()) != nil
+        )
     }
 
     @Test func rejectsACCCDThatContradictsTheForm() {
@@ -39,8 +41,14 @@ import VaxDomain
 
     @Test func acceptsOtherDocuments() {
         #expect((try? NationalID.validate(type: .cmnd, raw: "090123456", dateOfBirth: nil, sex: nil).get()) != nil)
-        #expect((try? NationalID.validate(type: .passport, raw: "c1234567", dateOfBirth: nil, sex: nil).get())?.number == "C1234567")
-        #expect((try? NationalID.validate(type: .foreignPassport, raw: "X99-88776", dateOfBirth: nil, sex: nil).get()) != nil)
+        #expect(
+            (try? NationalID.validate(type: .passport, raw: "c1234567", dateOfBirth: nil, sex: nil).get())?.number
+                == "C1234567"
+        )
+        #expect(
+            (try? NationalID.validate(type: .foreignPassport, raw: "X99-88776", dateOfBirth: nil, sex: nil).get())
+                != nil
+        )
     }
 
     @Test(arguments: [

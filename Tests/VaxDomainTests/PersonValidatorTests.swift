@@ -25,7 +25,8 @@ import VaxDomain
     }
 
     @Test func normalisesAValidDraft() throws {
-        let valid = try PersonValidator.validate(draft(), today: today, isDependant: false, knownPriorityGroups: groups).get()
+        let valid = try PersonValidator.validate(draft(), today: today, isDependant: false, knownPriorityGroups: groups)
+            .get()
         #expect(valid.fullName == "Nguyễn Văn Bình")
         #expect(valid.dateOfBirth == LocalDate(iso: "1987-03-15"))
         #expect(valid.phone == "+84912345678")
@@ -42,7 +43,13 @@ import VaxDomain
         bad.phone = "12"
         bad.priorityGroups = [17]
         bad.occupation = nil
-        guard case .failure(let failure) = PersonValidator.validate(bad, today: today, isDependant: false, knownPriorityGroups: groups)
+        guard
+            case .failure(let failure) = PersonValidator.validate(
+                bad,
+                today: today,
+                isDependant: false,
+                knownPriorityGroups: groups
+            )
         else {
             Issue.record("accepted")
             return
@@ -56,14 +63,26 @@ import VaxDomain
         child.nationalID = nil
         child.occupation = nil
         child.dateOfBirth = "2019-05-01"
-        #expect((try? PersonValidator.validate(child, today: today, isDependant: true, knownPriorityGroups: groups).get()) != nil)
-        #expect((try? PersonValidator.validate(child, today: today, isDependant: false, knownPriorityGroups: groups).get()) == nil)
+        #expect(
+            (try? PersonValidator.validate(child, today: today, isDependant: true, knownPriorityGroups: groups).get())
+                != nil
+        )
+        #expect(
+            (try? PersonValidator.validate(child, today: today, isDependant: false, knownPriorityGroups: groups).get())
+                == nil
+        )
     }
 
     @Test func primaryGroupMustBeListed() {
         var bad = draft()
         bad.primaryPriorityGroup = 3
-        guard case .failure(let failure) = PersonValidator.validate(bad, today: today, isDependant: false, knownPriorityGroups: groups)
+        guard
+            case .failure(let failure) = PersonValidator.validate(
+                bad,
+                today: today,
+                isDependant: false,
+                knownPriorityGroups: groups
+            )
         else {
             Issue.record("accepted")
             return

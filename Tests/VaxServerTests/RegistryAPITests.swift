@@ -40,13 +40,21 @@ import VaxTestSupport
             #expect(byName.status == .ok)
             #expect((byName.object["items"] as? [[String: Any]])?.map { $0["id"] as? String } == [id])
 
-            let byID = try await client.send(.post, "/api/v1/people/search", json: #"{"nationalId": "019 087 001 234"}"#)
+            let byID = try await client.send(
+                .post,
+                "/api/v1/people/search",
+                json: #"{"nationalId": "019 087 001 234"}"#
+            )
             #expect((byID.object["items"] as? [[String: Any]])?.first?["fullName"] as? String == "Nguyễn Văn Bình")
 
             let byPhone = try await client.send(.post, "/api/v1/people/search", json: #"{"phone": "+84912345678"}"#)
             #expect((byPhone.object["items"] as? [[String: Any]])?.count == 1)
 
-            let duplicate = try await client.send(.post, "/api/v1/people", json: personJSON(name: "Nguyen Van Binh", phone: "0987654321"))
+            let duplicate = try await client.send(
+                .post,
+                "/api/v1/people",
+                json: personJSON(name: "Nguyen Van Binh", phone: "0987654321")
+            )
             #expect(duplicate.status == .conflict)
             #expect((duplicate.object["error"] as? [String: Any])?["existingId"] as? String == id)
 
@@ -61,10 +69,24 @@ import VaxTestSupport
         try await withApp(engine) { client, _ in
             let cases: [(String, HTTPResponse.Status, String?)] = [
                 (#"{"fullName": "#, .badRequest, nil),
-                (personJSON().replacingOccurrences(of: #""sex": "male""#, with: #""sex": "unknown""#), .badRequest, "sex"),
-                (personJSON().replacingOccurrences(of: #""fullName": "Nguyễn Văn Bình""#, with: #""fullName": 42"#), .badRequest, "fullName"),
-                (personJSON().replacingOccurrences(of: #""priorityGroups": [8]"#, with: #""priorityGroups": ["eight"]"#), .badRequest, "priorityGroups[0]"),
-                (#"{"fullName": "A", "sex": "male", "address": {"provinceCode": "19", "communeCode": "05692"}, "priorityGroups": [8]}"#, .badRequest, "dateOfBirth"),
+                (
+                    personJSON().replacingOccurrences(of: #""sex": "male""#, with: #""sex": "unknown""#), .badRequest,
+                    "sex"
+                ),
+                (
+                    personJSON().replacingOccurrences(of: #""fullName": "Nguyễn Văn Bình""#, with: #""fullName": 42"#),
+                    .badRequest, "fullName"
+                ),
+                (
+                    personJSON().replacingOccurrences(
+                        of: #""priorityGroups": [8]"#,
+                        with: #""priorityGroups": ["eight"]"#
+                    ), .badRequest, "priorityGroups[0]"
+                ),
+                (
+                    #"{"fullName": "A", "sex": "male", "address": {"provinceCode": "19", "communeCode": "05692"}, "priorityGroups": [8]}"#,
+                    .badRequest, "dateOfBirth"
+                ),
                 (personJSON(birth: "31/02/1987"), .badRequest, "dateOfBirth"),
                 (personJSON(birth: "2099-01-01"), .badRequest, "dateOfBirth"),
                 (personJSON(cccd: "019088001234"), .badRequest, "nationalId.number"),
@@ -82,13 +104,21 @@ import VaxTestSupport
                 #expect(response.errorField == field, "\(body): \(response.text)")
                 #expect(response.errorCode != nil)
             }
-            let tooLarge = try await client.send(.post, "/api/v1/people", json: String(repeating: " ", count: 70_000) + personJSON())
+            let tooLarge = try await client.send(
+                .post,
+                "/api/v1/people",
+                json: String(repeating: " ", count: 70_000) + personJSON()
+            )
             #expect(tooLarge.status == .contentTooLarge)
             #expect(tooLarge.errorCode == "body_too_large")
 
             let notAUUID = try await client.send(.get, "/api/v1/people/not-a-uuid")
             #expect(notAUUID.status == .badRequest && notAUUID.errorField == "personId")
-            let twoModes = try await client.send(.post, "/api/v1/people/search", json: #"{"name": "a", "phone": "0912345678"}"#)
+            let twoModes = try await client.send(
+                .post,
+                "/api/v1/people/search",
+                json: #"{"name": "a", "phone": "0912345678"}"#
+            )
             #expect(twoModes.status == .badRequest)
             let badLimit = try await client.send(.post, "/api/v1/people/search", json: #"{"name": "a", "limit": 5000}"#)
             #expect(badLimit.status == .badRequest && badLimit.errorField == "limit")
@@ -117,14 +147,33 @@ import VaxTestSupport
     @Test(arguments: TestDatabase.engines)
     func rolesAreEnforced(engine: DatabaseEngine) async throws {
         try await withApp(engine) { client, _ in
-            #expect(try await client.send(.post, "/api/v1/people", token: nil, json: personJSON()).status == .unauthorized)
-            #expect(try await client.send(.post, "/api/v1/people", token: "wrong-token-0123456789", json: personJSON()).status == .unauthorized)
-            let forbidden = try await client.send(.post, "/api/v1/people", token: TestTokens.venueOwner, json: personJSON())
+            #expect(
+                try await client.send(.post, "/api/v1/people", token: nil, json: personJSON()).status == .unauthorized
+            )
+            #expect(
+                try await client.send(.post, "/api/v1/people", token: "wrong-token-0123456789", json: personJSON())
+                    .status == .unauthorized
+            )
+            let forbidden = try await client.send(
+                .post,
+                "/api/v1/people",
+                token: TestTokens.venueOwner,
+                json: personJSON()
+            )
             #expect(forbidden.status == .forbidden && forbidden.errorCode == "not_permitted")
-            #expect(try await client.send(.post, "/api/v1/people", token: TestTokens.citizen, json: personJSON()).status == .forbidden)
-            #expect(try await client.send(.get, "/api/v1/duplicate-reviews", token: TestTokens.vaccinator).status == .forbidden)
+            #expect(
+                try await client.send(.post, "/api/v1/people", token: TestTokens.citizen, json: personJSON()).status
+                    == .forbidden
+            )
+            #expect(
+                try await client.send(.get, "/api/v1/duplicate-reviews", token: TestTokens.vaccinator).status
+                    == .forbidden
+            )
             #expect(try await client.send(.get, "/api/v1/units/provinces", token: nil).status == .ok)
-            #expect(try await client.send(.post, "/api/v1/people", token: TestTokens.vaccinator, json: personJSON()).status == .created)
+            #expect(
+                try await client.send(.post, "/api/v1/people", token: TestTokens.vaccinator, json: personJSON()).status
+                    == .created
+            )
         }
     }
 
@@ -133,7 +182,8 @@ import VaxTestSupport
         try await TestDatabase.withEmptyDatabaseURL(engine, file: true) { url in
             // The citizen's own record exists before the app starts (as after a sign-up).
             let vault = try NationalIDVault(base64Key: testPersonIDKey)
-            try await VaxDatabase.withDatabase(try DatabaseLocation(url: url), logger: TestDatabase.logger) { database in
+            try await VaxDatabase.withDatabase(try DatabaseLocation(url: url), logger: TestDatabase.logger) {
+                database in
                 try await MigrationRunner().migrate(database, logger: TestDatabase.logger)
                 try await ReferenceDataImporter(provinces: ["19"]).importAll(into: database)
                 var me = SyntheticPeople(communes: [("19", "05692")]).person(7)
@@ -142,7 +192,10 @@ import VaxTestSupport
             }
             let app = try await buildApplication(reader: testReader(url: url))
             try await app.test(.router) { client in
-                #expect(try await client.send(.get, "/api/v1/people/\(citizenPersonID)", token: TestTokens.citizen).status == .ok)
+                #expect(
+                    try await client.send(.get, "/api/v1/people/\(citizenPersonID)", token: TestTokens.citizen).status
+                        == .ok
+                )
                 let child = try await client.send(
                     .post,
                     "/api/v1/people/\(citizenPersonID)/dependants",
@@ -154,25 +207,40 @@ import VaxTestSupport
                 )
                 #expect(child.status == .created, "\(child.text)")
                 let childID = try #require(child.object["id"] as? String)
-                #expect(try await client.send(.get, "/api/v1/people/\(childID)", token: TestTokens.citizen).status == .ok)
-                let family = try await client.send(.get, "/api/v1/people/\(citizenPersonID)/dependants", token: TestTokens.citizen)
+                #expect(
+                    try await client.send(.get, "/api/v1/people/\(childID)", token: TestTokens.citizen).status == .ok
+                )
+                let family = try await client.send(
+                    .get,
+                    "/api/v1/people/\(citizenPersonID)/dependants",
+                    token: TestTokens.citizen
+                )
                 #expect((family.object["items"] as? [[String: Any]])?.map { $0["id"] as? String } == [childID])
 
-                let stranger = try await client.send(.post, "/api/v1/people", json: personJSON(birth: "1990-01-01", cccd: "019090001234"))
+                let stranger = try await client.send(
+                    .post,
+                    "/api/v1/people",
+                    json: personJSON(birth: "1990-01-01", cccd: "019090001234")
+                )
                 let strangerID = try #require(stranger.object["id"] as? String)
-                #expect(try await client.send(.get, "/api/v1/people/\(strangerID)", token: TestTokens.citizen).status == .forbidden)
+                #expect(
+                    try await client.send(.get, "/api/v1/people/\(strangerID)", token: TestTokens.citizen).status
+                        == .forbidden
+                )
                 let notMine = try await client.send(
                     .post,
                     "/api/v1/people/\(strangerID)/dependants",
                     token: TestTokens.citizen,
-                    json: #"{"relationship": "child", "person": {"fullName": "X Y", "dateOfBirth": "2019-06-01", "sex": "male", "address": {"provinceCode": "19", "communeCode": "05692"}, "priorityGroups": [16]}}"#
+                    json:
+                        #"{"relationship": "child", "person": {"fullName": "X Y", "dateOfBirth": "2019-06-01", "sex": "male", "address": {"provinceCode": "19", "communeCode": "05692"}, "priorityGroups": [16]}}"#
                 )
                 #expect(notMine.status == .forbidden)
                 let badChild = try await client.send(
                     .post,
                     "/api/v1/people/\(citizenPersonID)/dependants",
                     token: TestTokens.citizen,
-                    json: #"{"relationship": "child", "person": {"fullName": "X Y", "dateOfBirth": "2019-06-41", "sex": "male", "address": {"provinceCode": "19", "communeCode": "05692"}, "priorityGroups": [16]}}"#
+                    json:
+                        #"{"relationship": "child", "person": {"fullName": "X Y", "dateOfBirth": "2019-06-41", "sex": "male", "address": {"provinceCode": "19", "communeCode": "05692"}, "priorityGroups": [16]}}"#
                 )
                 #expect(badChild.errorField == "person.dateOfBirth")
             }
@@ -182,7 +250,12 @@ import VaxTestSupport
     @Test(arguments: TestDatabase.engines)
     func staffReadsAreAudited(engine: DatabaseEngine) async throws {
         try await withApp(engine, file: true) { client, url in
-            let created = try await client.send(.post, "/api/v1/people", token: TestTokens.vaccinator, json: personJSON())
+            let created = try await client.send(
+                .post,
+                "/api/v1/people",
+                token: TestTokens.vaccinator,
+                json: personJSON()
+            )
             let id = try #require(created.object["id"] as? String)
             let read = try await client.send(
                 .get,
@@ -191,8 +264,14 @@ import VaxTestSupport
                 headers: [HTTPField.Name("X-Access-Reason")!: "check-in at the vaccination table"]
             )
             let requestID = read.headers[HTTPField.Name("X-Request-Id")!]
-            _ = try await client.send(.post, "/api/v1/people/search", token: TestTokens.vaccinator, json: #"{"name": "nguyen"}"#)
-            let trail = try await VaxDatabase.withDatabase(try DatabaseLocation(url: url), logger: TestDatabase.logger) { database in
+            _ = try await client.send(
+                .post,
+                "/api/v1/people/search",
+                token: TestTokens.vaccinator,
+                json: #"{"name": "nguyen"}"#
+            )
+            let trail = try await VaxDatabase.withDatabase(try DatabaseLocation(url: url), logger: TestDatabase.logger)
+            { database in
                 try await SQLAuditRepository(database: database).entries(about: Person.ID(id)!)
             }
             #expect(trail.map(\.action) == ["person.create", "person.read", "person.search"])
@@ -207,7 +286,11 @@ import VaxTestSupport
         try await withApp(engine) { client, _ in
             // An elderly father was registered by his son as a dependant, with the son's phone; later he
             // registers at the site himself, with his CCCD and the same phone.
-            let son = try await client.send(.post, "/api/v1/people", json: personJSON(name: "Nguyễn Văn Cường", birth: "1975-01-01", cccd: "019075001111"))
+            let son = try await client.send(
+                .post,
+                "/api/v1/people",
+                json: personJSON(name: "Nguyễn Văn Cường", birth: "1975-01-01", cccd: "019075001111")
+            )
             let sonID = try #require(son.object["id"] as? String)
             let first = try await client.send(
                 .post,
@@ -219,13 +302,21 @@ import VaxTestSupport
                     """#
             )
             #expect(first.status == .created, "\(first.text)")
-            let second = try await client.send(.post, "/api/v1/people", json: personJSON(name: "NGUYEN VAN BINH", birth: "15/03/1950", cccd: "019050001234"))
+            let second = try await client.send(
+                .post,
+                "/api/v1/people",
+                json: personJSON(name: "NGUYEN VAN BINH", birth: "15/03/1950", cccd: "019050001234")
+            )
             let firstID = try #require(first.object["id"] as? String)
             let secondID = try #require(second.object["id"] as? String)
             #expect(second.object["possibleDuplicates"] as? [String] == [firstID])
             let queue = try await client.send(.get, "/api/v1/duplicate-reviews")
             #expect((queue.object["items"] as? [[String: Any]])?.first?["candidateId"] as? String == firstID)
-            let noReason = try await client.send(.post, "/api/v1/people/\(firstID)/merge", json: #"{"duplicateId": "\#(secondID)", "reason": ""}"#)
+            let noReason = try await client.send(
+                .post,
+                "/api/v1/people/\(firstID)/merge",
+                json: #"{"duplicateId": "\#(secondID)", "reason": ""}"#
+            )
             #expect(noReason.errorField == "reason")
             let merged = try await client.send(
                 .post,
@@ -235,7 +326,11 @@ import VaxTestSupport
             #expect(merged.status == .ok, "\(merged.text)")
             #expect((merged.object["nationalId"] as? [String: Any])?["number"] as? String == "019050001234")
             #expect(merged.object["priorityGroups"] as? [Int] == [8, 9])
-            let again = try await client.send(.post, "/api/v1/people/\(firstID)/merge", json: #"{"duplicateId": "\#(secondID)", "reason": "again"}"#)
+            let again = try await client.send(
+                .post,
+                "/api/v1/people/\(firstID)/merge",
+                json: #"{"duplicateId": "\#(secondID)", "reason": "again"}"#
+            )
             #expect(again.status == .conflict)
         }
     }

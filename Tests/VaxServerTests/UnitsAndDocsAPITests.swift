@@ -11,13 +11,18 @@ import VaxTestSupport
     func unitsEndpoints(engine: DatabaseEngine) async throws {
         try await withApp(engine) { client, _ in
             let provinces = try await client.send(.get, "/api/v1/units/provinces?scheme=2021", token: nil)
-            #expect((provinces.object["items"] as? [[String: Any]])?.compactMap { $0["code"] as? String } == ["01", "19"])
+            #expect(
+                (provinces.object["items"] as? [[String: Any]])?.compactMap { $0["code"] as? String } == ["01", "19"]
+            )
             let districts = try await client.send(.get, "/api/v1/units/2021/19/children", token: nil)
             #expect((districts.object["items"] as? [Any])?.count == 9)
             let communes = try await client.send(.get, "/api/v1/units/2025/19/children", token: nil)
             #expect((communes.object["items"] as? [Any])?.count == 92)
             let found = try await client.send(.get, "/api/v1/units/search?q=dong%20hy&scheme=2021", token: nil)
-            #expect((found.object["items"] as? [[String: Any]])?.contains { $0["name"] as? String == "Huyện Đồng Hỷ" } == true)
+            #expect(
+                (found.object["items"] as? [[String: Any]])?.contains { $0["name"] as? String == "Huyện Đồng Hỷ" }
+                    == true
+            )
             let unit = try await client.send(.get, "/api/v1/units/2021/169", token: nil)
             #expect(unit.object["name"] as? String == "Huyện Đồng Hỷ")
             #expect(try await client.send(.get, "/api/v1/units/2025/169", token: nil).status == .notFound)
@@ -55,8 +60,11 @@ import VaxTestSupport
     /// Every operation of openapi.yaml declares its roles, and the policy enforces exactly those.
     @Test func policyMatchesTheContract() throws {
         let yaml = try #require(
-            try? String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-                .appendingPathComponent("../../Sources/VaxAPI/openapi.yaml"), encoding: .utf8)
+            try? String(
+                contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+                    .appendingPathComponent("../../Sources/VaxAPI/openapi.yaml"),
+                encoding: .utf8
+            )
         )
         var declared: [String: Set<String>] = [:]
         var operation: String?
@@ -68,11 +76,17 @@ import VaxTestSupport
                 operation = nil
             }
         }
-        #expect(declared.count == yaml.components(separatedBy: "operationId:").count - 1, "an operation lacks x-required-roles")
+        #expect(
+            declared.count == yaml.components(separatedBy: "operationId:").count - 1,
+            "an operation lacks x-required-roles"
+        )
         #expect(Set(declared.keys) == Set(Policy.operations.keys))
         for (name, roles) in declared {
             let enforced = Policy.operations[name].map { $0.map { Set($0.map(\.rawValue)) } ?? ["public"] }
-            #expect(enforced == roles, "\(name): openapi.yaml says \(roles), the policy enforces \(String(describing: enforced))")
+            #expect(
+                enforced == roles,
+                "\(name): openapi.yaml says \(roles), the policy enforces \(String(describing: enforced))"
+            )
         }
     }
 }

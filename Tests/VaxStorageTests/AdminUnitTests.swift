@@ -33,7 +33,9 @@ import VaxTestSupport
             let districts = try await units.children(scheme: .tier3of2021, code: "19")
             #expect(districts.count == 9)
             #expect(districts.map(\.code).allSatisfy { ("164"..."173").contains($0) })
-            let communes2021 = try await districts.asyncFlatMap { try await units.children(scheme: .tier3of2021, code: $0.code) }
+            let communes2021 = try await districts.asyncFlatMap {
+                try await units.children(scheme: .tier3of2021, code: $0.code)
+            }
             #expect(communes2021.count == 172)
             #expect(try await units.children(scheme: .tier2of2025, code: "19").count == 92)
             #expect(try await units.unit(scheme: .tier3of2021, code: "169")?.name == "Huyện Đồng Hỷ")

@@ -25,12 +25,22 @@ import VaxTestSupport
             // A build whose second migration is a different one.
             var other = VaxtraceMigrations.all
             other[1] = Migration(name: "0002_something_else", purpose: "test", statements: ["SELECT 1"])
-            await #expect(throws: MigrationError.divergent(position: 2, recorded: "0002_priority_groups", expected: "0002_something_else")) {
+            await #expect(
+                throws: MigrationError.divergent(
+                    position: 2,
+                    recorded: "0002_priority_groups",
+                    expected: "0002_something_else"
+                )
+            ) {
                 try await MigrationRunner(migrations: other).migrate(database, logger: TestDatabase.logger)
             }
             // A build that edited a landed migration.
             var edited = VaxtraceMigrations.all
-            edited[0] = Migration(name: edited[0].name, purpose: "edited", statements: edited[0].statements + ["SELECT 2"])
+            edited[0] = Migration(
+                name: edited[0].name,
+                purpose: "edited",
+                statements: edited[0].statements + ["SELECT 2"]
+            )
             await #expect(throws: MigrationError.edited(name: "0001_administrative_units")) {
                 try await MigrationRunner(migrations: edited).pending(on: database)
             }
@@ -44,13 +54,14 @@ import VaxTestSupport
     @Test(arguments: TestDatabase.engines)
     func aFailingMigrationLeavesNothingBehind(engine: DatabaseEngine) async throws {
         try await TestDatabase.withDatabase(engine, provinces: []) { database in
-            let broken = VaxtraceMigrations.all + [
-                Migration(
-                    name: "9999_broken",
-                    purpose: "test",
-                    statements: ["CREATE TABLE half_done (id INTEGER PRIMARY KEY)", "THIS IS NOT SQL"]
-                )
-            ]
+            let broken =
+                VaxtraceMigrations.all + [
+                    Migration(
+                        name: "9999_broken",
+                        purpose: "test",
+                        statements: ["CREATE TABLE half_done (id INTEGER PRIMARY KEY)", "THIS IS NOT SQL"]
+                    )
+                ]
             await #expect(throws: (any Error).self) {
                 try await MigrationRunner(migrations: broken).migrate(database, logger: TestDatabase.logger)
             }

@@ -65,11 +65,27 @@ struct InjectedFault: Error {}
             #expect(try await people.find(person.id) == person)
             #expect(try await people.search(.nationalID("019087001234"), limit: 10, offset: 0) == [person])
             #expect(try await people.search(.phone("+84912345678"), limit: 10, offset: 0) == [person])
-            #expect(try await people.search(.namePrefix("nguyen van b", dateOfBirth: nil), limit: 10, offset: 0) == [person])
-            #expect(try await people.search(.namePrefix("nguyen van", dateOfBirth: LocalDate(iso: "1987-03-15")), limit: 10, offset: 0) == [person])
-            #expect(try await people.search(.namePrefix("nguyen van", dateOfBirth: LocalDate(iso: "1987-03-16")), limit: 10, offset: 0).isEmpty)
+            #expect(
+                try await people.search(.namePrefix("nguyen van b", dateOfBirth: nil), limit: 10, offset: 0) == [person]
+            )
+            #expect(
+                try await people.search(
+                    .namePrefix("nguyen van", dateOfBirth: LocalDate(iso: "1987-03-15")),
+                    limit: 10,
+                    offset: 0
+                ) == [person]
+            )
+            #expect(
+                try await people.search(
+                    .namePrefix("nguyen van", dateOfBirth: LocalDate(iso: "1987-03-16")),
+                    limit: 10,
+                    offset: 0
+                ).isEmpty
+            )
             #expect(try await people.search(.namePrefix("nguyen vo", dateOfBirth: nil), limit: 10, offset: 0).isEmpty)
-            #expect(try await people.search(.commune(scheme: .tier2of2025, code: "05692"), limit: 10, offset: 0) == [person])
+            #expect(
+                try await people.search(.commune(scheme: .tier2of2025, code: "05692"), limit: 10, offset: 0) == [person]
+            )
             #expect(try await people.search(.nationalID("019087001235"), limit: 10, offset: 0).isEmpty)
             let audit = try await SQLAuditRepository(database: database).entries(about: person.id)
             #expect(audit.map(\.action) == ["person.create"])
@@ -113,7 +129,9 @@ struct InjectedFault: Error {}
             let first = samplePerson(cccd: nil)
             _ = try await people.create(first, audit: sampleAudit())
             let second = samplePerson(name: "NGUYỄN VĂN BÌNH", cccd: "019087009999")
-            #expect(try await people.create(second, audit: sampleAudit()) == .created(second, likelyDuplicates: [first.id]))
+            #expect(
+                try await people.create(second, audit: sampleAudit()) == .created(second, likelyDuplicates: [first.id])
+            )
             let reviews = try await people.openDuplicateReviews(limit: 10)
             #expect(reviews.map(\.personID) == [second.id])
             #expect(reviews.map(\.candidateID) == [first.id])
@@ -151,7 +169,9 @@ struct InjectedFault: Error {}
                 vault: testVault,
                 faults: FaultInjector { if $0 == "people-batch-written" { throw InjectedFault() } }
             )
-            let batch = (0..<3).map { samplePerson(cccd: "01908700000\($0)", at: Date(timeIntervalSince1970: 1_795_000_000 + Double($0))) }
+            let batch = (0..<3).map {
+                samplePerson(cccd: "01908700000\($0)", at: Date(timeIntervalSince1970: 1_795_000_000 + Double($0)))
+            }
             await #expect(throws: InjectedFault.self) { try await failingBatch.insertBatch(batch) }
             #expect(try await failingBatch.search(.namePrefix("", dateOfBirth: nil), limit: 10, offset: 0).isEmpty)
             // And the same person can be created afterwards.
@@ -177,29 +197,59 @@ struct InjectedFault: Error {}
         try await TestDatabase.withDatabase(engine) { database in
             let people = SQLPersonRepository(database: database, vault: testVault)
             let parent = samplePerson(cccd: nil, groups: [8])
-            let duplicate = samplePerson(name: "Nguyen Van Binh", cccd: "019087001234", groups: [9], at: Date(timeIntervalSince1970: 1_795_000_100))
+            let duplicate = samplePerson(
+                name: "Nguyen Van Binh",
+                cccd: "019087001234",
+                groups: [9],
+                at: Date(timeIntervalSince1970: 1_795_000_100)
+            )
             _ = try await people.create(parent, audit: sampleAudit())
             _ = try await people.create(duplicate, audit: sampleAudit())
-            let child = samplePerson(name: "Nguyễn Minh An", cccd: nil, phone: nil, birth: "2018-06-01", guardian: duplicate.id, at: Date(timeIntervalSince1970: 1_795_000_200))
+            let child = samplePerson(
+                name: "Nguyễn Minh An",
+                cccd: nil,
+                phone: nil,
+                birth: "2018-06-01",
+                guardian: duplicate.id,
+                at: Date(timeIntervalSince1970: 1_795_000_200)
+            )
             _ = try await people.create(child, audit: sampleAudit())
             #expect(try await people.dependants(of: duplicate.id).map(\.id) == [child.id])
 
-            let merged = try await people.merge(survivor: parent.id, duplicate: duplicate.id, audit: sampleAudit("person.merge"), at: Date())
+            let merged = try await people.merge(
+                survivor: parent.id,
+                duplicate: duplicate.id,
+                audit: sampleAudit("person.merge"),
+                at: Date()
+            )
             #expect(merged.priorityGroups == [8, 9])
             #expect(merged.nationalID?.number == "019087001234")
             #expect(try await people.dependants(of: parent.id).map(\.id) == [child.id])
             #expect(try await people.find(duplicate.id)?.mergedInto == parent.id)
             // The ID now finds the survivor; the merged record is out of searches.
             #expect(try await people.search(.nationalID("019087001234"), limit: 5, offset: 0).map(\.id) == [parent.id])
-            #expect(try await people.search(.namePrefix("nguyen van binh", dateOfBirth: nil), limit: 5, offset: 0).map(\.id) == [parent.id])
+            #expect(
+                try await people.search(.namePrefix("nguyen van binh", dateOfBirth: nil), limit: 5, offset: 0).map(\.id)
+                    == [parent.id]
+            )
             #expect(try await people.openDuplicateReviews(limit: 10).isEmpty)
             let trail = try await SQLAuditRepository(database: database).entries(about: duplicate.id)
             #expect(trail.map(\.action) == ["person.create", "person.merge"])
             await #expect(throws: RegistryError.merged(duplicate.id, into: parent.id)) {
-                try await people.merge(survivor: parent.id, duplicate: duplicate.id, audit: sampleAudit("person.merge"), at: Date())
+                try await people.merge(
+                    survivor: parent.id,
+                    duplicate: duplicate.id,
+                    audit: sampleAudit("person.merge"),
+                    at: Date()
+                )
             }
             await #expect(throws: RegistryError.mergeWithItself) {
-                try await people.merge(survivor: parent.id, duplicate: parent.id, audit: sampleAudit("person.merge"), at: Date())
+                try await people.merge(
+                    survivor: parent.id,
+                    duplicate: parent.id,
+                    audit: sampleAudit("person.merge"),
+                    at: Date()
+                )
             }
         }
     }
@@ -213,7 +263,12 @@ struct InjectedFault: Error {}
             _ = try await people.create(one, audit: sampleAudit())
             _ = try await people.create(two, audit: sampleAudit())
             await #expect(throws: RegistryError.conflictingNationalIDs) {
-                try await people.merge(survivor: one.id, duplicate: two.id, audit: sampleAudit("person.merge"), at: Date())
+                try await people.merge(
+                    survivor: one.id,
+                    duplicate: two.id,
+                    audit: sampleAudit("person.merge"),
+                    at: Date()
+                )
             }
             #expect(try await people.find(two.id)?.mergedInto == nil)
         }
@@ -226,7 +281,10 @@ struct InjectedFault: Error {}
             let outcomes = try await withThrowingTaskGroup(of: PersonCreation.self) { group in
                 for index in 0..<8 {
                     group.addTask {
-                        try await people.create(samplePerson(at: Date(timeIntervalSince1970: 1_795_000_000 + Double(index))), audit: sampleAudit())
+                        try await people.create(
+                            samplePerson(at: Date(timeIntervalSince1970: 1_795_000_000 + Double(index))),
+                            audit: sampleAudit()
+                        )
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }

@@ -34,7 +34,9 @@ public enum TestDatabase {
         case .sqlite where !file:
             return try await body("sqlite::memory:")
         case .sqlite:
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vaxtrace-test-\(UUID().uuidString)")
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "vaxtrace-test-\(UUID().uuidString)"
+            )
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: folder) }
             return try await body("sqlite://" + folder.appendingPathComponent("test.sqlite").path)

@@ -45,7 +45,9 @@ public struct NationalID: Hashable, Sendable {
         switch type {
         case .cccd:
             guard digitsOnly, number.count == 12 else {
-                return .failure(FieldError(field: field, code: "invalid_format", message: "A CCCD number has 12 digits."))
+                return .failure(
+                    FieldError(field: field, code: "invalid_format", message: "A CCCD number has 12 digits.")
+                )
             }
             guard number.hasPrefix("0") else {
                 return .failure(

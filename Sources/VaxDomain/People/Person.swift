@@ -31,7 +31,13 @@ public struct Person: Sendable, Hashable, Identifiable {
         public var street: String?
 
         /// An address.
-        public init(scheme: UnitScheme, provinceCode: String, districtCode: String?, communeCode: String, street: String?) {
+        public init(
+            scheme: UnitScheme,
+            provinceCode: String,
+            districtCode: String?,
+            communeCode: String,
+            street: String?
+        ) {
             self.scheme = scheme
             self.provinceCode = provinceCode
             self.districtCode = districtCode

@@ -26,7 +26,8 @@ public struct PersonDraft: Sendable {
         /// The date on which the codes are valid; defaults to today.
         public var validOn: String?
         /// An address input.
-        public init(provinceCode: String, districtCode: String?, communeCode: String, street: String?, validOn: String?) {
+        public init(provinceCode: String, districtCode: String?, communeCode: String, street: String?, validOn: String?)
+        {
             self.provinceCode = provinceCode
             self.districtCode = districtCode
             self.communeCode = communeCode
@@ -217,7 +218,9 @@ public enum PersonValidator {
         if occupation == nil, !isDependant {
             errors.append(FieldError(field: "occupation", code: "required", message: "The occupation is required."))
         }
-        for (field, value) in [("occupation", occupation), ("workplace", draft.workplace), ("ethnicity", draft.ethnicity)]
+        for (field, value) in [
+            ("occupation", occupation), ("workplace", draft.workplace), ("ethnicity", draft.ethnicity),
+        ]
         where (value?.count ?? 0) > 200 {
             errors.append(FieldError(field: field, code: "too_long", message: "At most 200 characters."))
         }
@@ -255,7 +258,11 @@ public enum PersonValidator {
         for group in draft.priorityGroups where !groups.contains(group) { groups.append(group) }
         if groups.isEmpty {
             errors.append(
-                FieldError(field: "priorityGroups", code: "required", message: "At least one priority group is required.")
+                FieldError(
+                    field: "priorityGroups",
+                    code: "required",
+                    message: "At least one priority group is required."
+                )
             )
         }
         for group in groups where !knownPriorityGroups.contains(group) {

@@ -25,7 +25,11 @@ struct APIHandler: APIProtocol {
                 return .serviceUnavailable(
                     .init(
                         body: .json(
-                            .init(status: "migrations pending", database: database.engine.rawValue, pendingMigrations: pending.map(\.name))
+                            .init(
+                                status: "migrations pending",
+                                database: database.engine.rawValue,
+                                pendingMigrations: pending.map(\.name)
+                            )
                         )
                     )
                 )
@@ -43,12 +47,18 @@ struct APIHandler: APIProtocol {
 
     func listProvinces(_ input: Operations.ListProvinces.Input) async throws -> Operations.ListProvinces.Output {
         let scheme = UnitScheme(api: input.query.scheme ?? ._2025)
-        return .ok(.init(body: .json(.init(items: try await units.provinces(scheme: scheme).map(Components.Schemas.Unit.init)))))
+        return .ok(
+            .init(
+                body: .json(.init(items: try await units.provinces(scheme: scheme).map(Components.Schemas.Unit.init)))
+            )
+        )
     }
 
     func searchUnits(_ input: Operations.SearchUnits.Input) async throws -> Operations.SearchUnits.Output {
         let query = input.query.q.trimmingCharacters(in: .whitespaces)
-        guard (1...100).contains(query.count) else { throw AppError.invalidField("q", "Give 1 to 100 characters to search for.") }
+        guard (1...100).contains(query.count) else {
+            throw AppError.invalidField("q", "Give 1 to 100 characters to search for.")
+        }
         let found = try await units.search(
             query,
             scheme: input.query.scheme.map(UnitScheme.init(api:)),
@@ -61,12 +71,17 @@ struct APIHandler: APIProtocol {
     func getUnit(_ input: Operations.GetUnit.Input) async throws -> Operations.GetUnit.Output {
         let scheme = UnitScheme(api: input.path.scheme)
         guard let unit = try await units.unit(scheme: scheme, code: try unitCode(input.path.code)) else {
-            throw AppError(.notFound, code: "not_found", message: "No unit \(input.path.code) in the \(scheme.rawValue) scheme.")
+            throw AppError(
+                .notFound,
+                code: "not_found",
+                message: "No unit \(input.path.code) in the \(scheme.rawValue) scheme."
+            )
         }
         return .ok(.init(body: .json(.init(unit))))
     }
 
-    func listUnitChildren(_ input: Operations.ListUnitChildren.Input) async throws -> Operations.ListUnitChildren.Output {
+    func listUnitChildren(_ input: Operations.ListUnitChildren.Input) async throws -> Operations.ListUnitChildren.Output
+    {
         let scheme = UnitScheme(api: input.path.scheme)
         let code = try unitCode(input.path.code)
         guard try await units.unit(scheme: scheme, code: code) != nil else {
@@ -123,7 +138,9 @@ struct APIHandler: APIProtocol {
         let query = try PersonQuery(api: body)
         let limit = try limit(body.limit)
         let offset = body.offset ?? 0
-        guard offset >= 0, offset <= 100_000 else { throw AppError.invalidField("offset", "The offset is 0 to 100000.") }
+        guard offset >= 0, offset <= 100_000 else {
+            throw AppError.invalidField("offset", "The offset is 0 to 100000.")
+        }
         let found = try await registry.search(query, limit: limit + 1, offset: offset, by: actor)
         return .ok(
             .init(
@@ -157,7 +174,11 @@ struct APIHandler: APIProtocol {
         let relationship = Relationship(rawValue: body.relationship.rawValue) ?? .other
         let registered: (person: Person, likelyDuplicates: [Person.ID])
         do {
-            registered = try await registry.register(PersonDraft(api: body.person), guardian: (guardian, relationship), by: actor)
+            registered = try await registry.register(
+                PersonDraft(api: body.person),
+                guardian: (guardian, relationship),
+                by: actor
+            )
         } catch let failure as ValidationFailure {
             // The dependant's fields sit under `person` in this body.
             throw ValidationFailure(
@@ -178,11 +199,18 @@ struct APIHandler: APIProtocol {
         guard (3...500).contains(reason.count) else {
             throw AppError.invalidField("reason", "Say why the records are the same person (3 to 500 characters).")
         }
-        let person = try await registry.merge(duplicate: duplicate, into: survivor, reason: reason, by: try actor(reason: reason))
+        let person = try await registry.merge(
+            duplicate: duplicate,
+            into: survivor,
+            reason: reason,
+            by: try actor(reason: reason)
+        )
         return .ok(.init(body: .json(.init(person))))
     }
 
-    func listDuplicateReviews(_ input: Operations.ListDuplicateReviews.Input) async throws
+    func listDuplicateReviews(
+        _ input: Operations.ListDuplicateReviews.Input
+    ) async throws
         -> Operations.ListDuplicateReviews.Output
     {
         let reviews = try await registry.duplicateReviews(limit: try limit(input.query.limit))

@@ -105,7 +105,8 @@ extension PersonQuery {
         }
         if let number = body.nationalId {
             let normalised = number.filter { !$0.isWhitespace && $0 != "." && $0 != "-" }.uppercased()
-            guard (5...20).contains(normalised.count), normalised.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
+            guard (5...20).contains(normalised.count),
+                normalised.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
             else { throw AppError.invalidField("nationalId", "A national ID number is 5 to 20 letters and digits.") }
             self = .nationalID(normalised)
         } else if let phone = body.phone {

@@ -60,14 +60,15 @@ public struct AppError: Error, HTTPResponseError, Sendable {
         return ByteBuffer(bytes: data)
     }
 
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
+    /// The response a client gets for this error.
+    func response(requestID: String?) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
-        return Response(
-            status: status,
-            headers: headers,
-            body: .init(byteBuffer: body(requestID: CallContext.current?.requestID))
-        )
+        return Response(status: status, headers: headers, body: .init(byteBuffer: body(requestID: requestID)))
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        response(requestID: CallContext.current?.requestID)
     }
 }
 
@@ -154,9 +155,18 @@ extension AppError {
         case .typeMismatch(let type, let context):
             let field = path(context.codingPath)
             let expected =
-                type == String.self ? "a string" : type == Int.self ? "an integer" : type == Bool.self ? "true or false"
-                : "\(type)"
-            self = .invalidField(field, "\(field.isEmpty ? "The body" : field) must be \(expected).", code: "wrong_type")
+                type == String.self
+                ? "a string"
+                : type == Int.self
+                    ? "an integer"
+                    : type == Bool.self
+                        ? "true or false"
+                        : "\(type)"
+            self = .invalidField(
+                field,
+                "\(field.isEmpty ? "The body" : field) must be \(expected).",
+                code: "wrong_type"
+            )
         case .dataCorrupted(let context):
             let field = path(context.codingPath)
             if field.isEmpty {

@@ -32,7 +32,9 @@ public struct AppConfiguration: Sendable {
     public init(reader: ConfigReader) throws {
         hostname = reader.string(forKey: "http.hostname", default: "127.0.0.1")
         port = reader.int(forKey: "http.port", default: 8080)
-        guard (0...65_535).contains(port) else { throw ConfigurationError(key: "HTTP_PORT", reason: "not a port number") }
+        guard (0...65_535).contains(port) else {
+            throw ConfigurationError(key: "HTTP_PORT", reason: "not a port number")
+        }
         let url = reader.string(forKey: "database.url", isSecret: true, default: Self.defaultDatabaseURL)
         do {
             database = try DatabaseLocation(url: url)
@@ -46,7 +48,10 @@ public struct AppConfiguration: Sendable {
         seedDemoData = reader.bool(forKey: "demo.seed", default: true)
         let level = reader.string(forKey: "log.level", default: "info")
         guard let logLevel = Logger.Level(rawValue: level) else {
-            throw ConfigurationError(key: "LOG_LEVEL", reason: "one of trace, debug, info, notice, warning, error, critical")
+            throw ConfigurationError(
+                key: "LOG_LEVEL",
+                reason: "one of trace, debug, info, notice, warning, error, critical"
+            )
         }
         self.logLevel = logLevel
         let provinces = reader.string(forKey: "units.provinces", default: "")
@@ -68,8 +73,13 @@ public struct AppConfiguration: Sendable {
             }
         }
         guard case .sqliteFile(let path) = database else {
-            if case .sqliteMemory = database { return try NationalIDVault(base64Key: NationalIDVault.generateBase64Key()) }
-            throw ConfigurationError(key: "PERSON_ID_KEY", reason: "required with PostgreSQL (base64 of 32 random bytes)")
+            if case .sqliteMemory = database {
+                return try NationalIDVault(base64Key: NationalIDVault.generateBase64Key())
+            }
+            throw ConfigurationError(
+                key: "PERSON_ID_KEY",
+                reason: "required with PostgreSQL (base64 of 32 random bytes)"
+            )
         }
         let keyURL = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("dev-person-id.key")
         if let existing = try? String(contentsOf: keyURL, encoding: .utf8) {

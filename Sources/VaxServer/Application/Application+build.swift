@@ -74,7 +74,10 @@ public func buildApplication(
 
     var app = Application(
         router: router,
-        configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: "vaxtrace"),
+        configuration: .init(
+            address: .hostname(configuration.hostname, port: configuration.port),
+            serverName: "vaxtrace"
+        ),
         services: database.services,
         logger: logger
     )

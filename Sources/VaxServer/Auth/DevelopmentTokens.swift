@@ -16,7 +16,10 @@ public struct DevelopmentTokens: Sendable {
                 throw ConfigurationError(key: "AUTH_DEV_TOKENS", reason: "entry \(index + 1) is not TOKEN:ROLE:SCOPE")
             }
             guard parts[0].count >= 16 else {
-                throw ConfigurationError(key: "AUTH_DEV_TOKENS", reason: "entry \(index + 1): tokens need 16+ characters")
+                throw ConfigurationError(
+                    key: "AUTH_DEV_TOKENS",
+                    reason: "entry \(index + 1): tokens need 16+ characters"
+                )
             }
             guard let role = Role(rawValue: parts[1]) else {
                 throw ConfigurationError(key: "AUTH_DEV_TOKENS", reason: "entry \(index + 1): unknown role \(parts[1])")

@@ -32,7 +32,15 @@ enum APIDocumentPage {
             if indent == 2, trimmed.hasSuffix(":") {
                 path = String(trimmed.dropLast())
             } else if indent == 4, let path, ["get:", "post:", "put:", "patch:", "delete:"].contains(trimmed) {
-                result.append(Operation(method: String(trimmed.dropLast()).uppercased(), path: path, operationID: "", summary: "", roles: []))
+                result.append(
+                    Operation(
+                        method: String(trimmed.dropLast()).uppercased(),
+                        path: path,
+                        operationID: "",
+                        summary: "",
+                        roles: []
+                    )
+                )
             } else if indent == 6, !result.isEmpty {
                 if let value = value(of: "operationId", in: trimmed) { result[result.count - 1].operationID = value }
                 if let value = value(of: "summary", in: trimmed) { result[result.count - 1].summary = value }

@@ -15,7 +15,11 @@ extension HTTPField.Name {
 struct RequestMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws
         -> Response
     {
         let requestID = Self.acceptableID(request.headers[.requestID]) ?? UUID().uuidString.lowercased()
@@ -32,14 +36,7 @@ struct RequestMiddleware<Context: RequestContext>: RouterMiddleware {
                 try await next(request, context)
             }
         } catch {
-            let appError = Self.clientError(for: error, logger: logger)
-            var headers = HTTPFields()
-            headers[.contentType] = "application/json; charset=utf-8"
-            response = Response(
-                status: appError.status,
-                headers: headers,
-                body: .init(byteBuffer: appError.body(requestID: requestID))
-            )
+            response = Self.clientError(for: error, logger: logger).response(requestID: requestID)
         }
         response.headers[.requestID] = requestID
         let elapsed = ContinuousClock.now - started
@@ -49,10 +46,7 @@ struct RequestMiddleware<Context: RequestContext>: RouterMiddleware {
                 "http.method": .string(request.method.rawValue),
                 "http.path": .string(request.uri.path),
                 "http.status": .stringConvertible(response.status.code),
-                "duration.ms": .stringConvertible(
-                    Double(elapsed.components.attoseconds / 1_000_000_000_000) / 1000
-                        + Double(elapsed.components.seconds * 1000)
-                ),
+                "duration.ms": .stringConvertible(elapsed / .milliseconds(1)),
             ]
         )
         return response
@@ -83,7 +77,11 @@ struct RequestMiddleware<Context: RequestContext>: RouterMiddleware {
                     "error.detail": .string(String(describing: serverError.underlyingError)),
                 ]
             )
-            return AppError(.internalServerError, code: "internal", message: "Something went wrong; quote the request id.")
+            return AppError(
+                .internalServerError,
+                code: "internal",
+                message: "Something went wrong; quote the request id."
+            )
         }
         if let decoding = error as? DecodingError { return AppError(decoding: decoding) }
         if let httpError = error as? any HTTPResponseError, (400..<500).contains(httpError.status.code) {
@@ -119,11 +117,19 @@ struct RequestMiddleware<Context: RequestContext>: RouterMiddleware {
 struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
     let limit: Int
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws
         -> Response
     {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
-            throw AppError(.contentTooLarge, code: "body_too_large", message: "The request body is over \(limit) bytes.")
+            throw AppError(
+                .contentTooLarge,
+                code: "body_too_large",
+                message: "The request body is over \(limit) bytes."
+            )
         }
         guard request.method == .post || request.method == .put || request.method == .patch else {
             return try await next(request, context)
@@ -139,11 +145,16 @@ struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
 struct AuthenticationMiddleware<Context: RequestContext>: RouterMiddleware {
     let tokens: DevelopmentTokens
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws
         -> Response
     {
         guard let header = request.headers[.authorization] else { return try await next(request, context) }
-        guard header.lowercased().hasPrefix("bearer "), let principal = tokens.principal(for: String(header.dropFirst(7)))
+        guard header.lowercased().hasPrefix("bearer "),
+            let principal = tokens.principal(for: String(header.dropFirst(7)))
         else {
             throw AppError(.unauthorized, code: "unauthenticated", message: "The bearer token is not valid.")
         }

@@ -182,7 +182,12 @@ public struct PersonRegistry: Sendable {
     }
 
     /// Merges a duplicate into a survivor.
-    public func merge(duplicate: Person.ID, into survivor: Person.ID, reason: String, by actor: Actor) async throws
+    public func merge(
+        duplicate: Person.ID,
+        into survivor: Person.ID,
+        reason: String,
+        by actor: Actor
+    ) async throws
         -> Person
     {
         var actor = actor

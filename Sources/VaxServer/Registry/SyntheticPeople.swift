@@ -1,5 +1,6 @@
 import Foundation
 import VaxDomain
+import VaxStorage
 
 /// Makes plausible, deterministic people for demo data and benchmarks: Vietnamese names, CCCD numbers
 /// consistent with birth year and sex, unique phones. Nobody real.
@@ -8,13 +9,17 @@ public struct SyntheticPeople: Sendable {
         "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô",
         "Dương", "Lý", "Ma", "Nông", "Hà", "Triệu",
     ]
-    private static let middles = ["Văn", "Thị", "Đức", "Minh", "Ngọc", "Thu", "Quang", "Hữu", "Thanh", "Xuân", "Kim", "Bảo"]
+    private static let middles = [
+        "Văn", "Thị", "Đức", "Minh", "Ngọc", "Thu", "Quang", "Hữu", "Thanh", "Xuân", "Kim", "Bảo",
+    ]
     private static let givens = [
         "An", "Bình", "Cường", "Dũng", "Giang", "Hà", "Hải", "Hằng", "Hiếu", "Hoa", "Hùng", "Hương", "Khánh", "Lan",
         "Linh", "Long", "Mai", "Nam", "Nga", "Phong", "Phương", "Quân", "Sơn", "Tâm", "Thảo", "Trang", "Tuấn",
         "Vân", "Việt", "Yến", "Duy", "Hạnh", "Thắng", "Tú", "Uyên", "Lộc",
     ]
-    private static let occupations = ["Nông dân", "Công nhân", "Giáo viên", "Học sinh", "Kinh doanh", "Nhân viên y tế", "Hưu trí"]
+    private static let occupations = [
+        "Nông dân", "Công nhân", "Giáo viên", "Học sinh", "Kinh doanh", "Nhân viên y tế", "Hưu trí",
+    ]
 
     /// The communes people are spread over: (province, commune) in the 2025 scheme.
     public let communes: [(province: String, commune: String)]
@@ -29,14 +34,20 @@ public struct SyntheticPeople: Sendable {
 
     /// Person number `index`, always the same for the same index.
     public func person(_ index: Int) -> Person {
-        var random = SplitMix64(seed: UInt64(index) &* 0x9E37_79B9_7F4A_7C15 &+ 1)
+        // Seeds from one generator's outputs, so that two people's streams never overlap.
+        var seeds = SplitMix64(seed: UInt64(index))
+        var random = SplitMix64(seed: seeds.next())
         let sex: Sex = random.next() % 2 == 0 ? .male : .female
         let family = Self.families[Int(random.next() % UInt64(Self.families.count))]
-        let middle = sex == .female ? (random.next() % 3 == 0 ? "Thị" : Self.middles[Int(random.next() % 12)]) : Self.middles[Int(random.next() % 12)]
+        let middle =
+            sex == .female
+            ? (random.next() % 3 == 0 ? "Thị" : Self.middles[Int(random.next() % 12)])
+            : Self.middles[Int(random.next() % 12)]
         let given = Self.givens[Int(random.next() % UInt64(Self.givens.count))]
         let year = 1935 + Int(random.next() % 85)
         let dateOfBirth = LocalDate(year: year, month: 1 + Int(random.next() % 12), day: 1 + Int(random.next() % 28))!
         let place = communes[index % communes.count]
+        let created = Date(millisecondsSince1970: start.millisecondsSince1970 + Int64(index))
         // 019 + century/sex digit + yy + 6 digits derived from the index: unique per person.
         let centuryDigit = (year >= 2000 ? 2 : 0) + (sex == .female ? 1 : 0)
         let serial = String(index % 1_000_000).leftPadded(to: 6)
@@ -45,7 +56,7 @@ public struct SyntheticPeople: Sendable {
         let number = type == .cccd ? "019\(centuryDigit)\(yy)\(serial)" : String(100_000_000 + index)
         let group = year < 1961 ? 9 : [1, 8, 13, 15, 16][Int(random.next() % 5)]
         return Person(
-            id: Person.ID(UUIDv7.make(at: start.addingTimeInterval(Double(index) / 1000), using: &random)),
+            id: Person.ID(UUIDv7.make(at: created, using: &random)),
             fullName: "\(family) \(middle) \(given)",
             dateOfBirth: dateOfBirth,
             sex: sex,
@@ -68,7 +79,7 @@ public struct SyntheticPeople: Sendable {
             guardianID: nil,
             relationship: nil,
             mergedInto: nil,
-            createdAt: start.addingTimeInterval(Double(index) / 1000)
+            createdAt: created
         )
     }
 }

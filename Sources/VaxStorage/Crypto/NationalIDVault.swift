@@ -39,13 +39,18 @@ public struct NationalIDVault: Sendable {
         SymmetricKey(size: .bits256).withUnsafeBytes { Data($0).base64EncodedString() }
     }
 
-    /// The keyed hash of a number, hex.
+    /// The keyed hash of a number: HMAC-SHA256 truncated to 128 bits (RFC 2104 §5), 32 hex digits.
+    /// 128 bits keep collisions out of reach for any population while halving the unique index.
     public func lookupHash(of number: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data(number.utf8), using: hashingKey)
-        return mac.map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var hex = [UInt8]()
+        hex.reserveCapacity(32)
+        for byte in mac.prefix(16) {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 
     /// The number sealed with a random nonce, base64 of nonce ‖ ciphertext ‖ tag.

@@ -39,23 +39,28 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
             self = .sqliteFile(path: path)
             return
         }
-        guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://"), let components = URLComponents(string: url)
+        guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://"),
+            let components = URLComponents(string: url)
         else {
             throw DatabaseURLError(
                 url: url,
-                reason: "expected sqlite:///path/to/file, sqlite::memory: or postgres://user:password@host:port/database"
+                reason:
+                    "expected sqlite:///path/to/file, sqlite::memory: or postgres://user:password@host:port/database"
             )
         }
         guard let host = components.host, !host.isEmpty else {
             throw DatabaseURLError(url: url, reason: "the PostgreSQL URL has no host")
         }
         let database = String(components.path.drop { $0 == "/" })
-        guard !database.isEmpty else { throw DatabaseURLError(url: url, reason: "the PostgreSQL URL has no database name") }
+        guard !database.isEmpty else {
+            throw DatabaseURLError(url: url, reason: "the PostgreSQL URL has no database name")
+        }
         let query = Dictionary(
             (components.queryItems ?? []).map { ($0.name, $0.value ?? "") },
             uniquingKeysWith: { $1 }
         )
-        if let schema = query["schema"], !schema.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) {
+        if let schema = query["schema"], !schema.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
+        {
             throw DatabaseURLError(url: url, reason: "the schema name may only hold letters, digits and _")
         }
         self = .postgres(

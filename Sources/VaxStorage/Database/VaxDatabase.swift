@@ -134,8 +134,11 @@ final class SQLiteBackend: DatabaseBackend, Service {
     static func open(path: String?, logger: Logger) async throws -> SQLiteBackend {
         let storage: SQLiteConnection.Storage = path.map { .file(path: $0) } ?? .memory
         let writer = try await SQLiteConnection.open(storage: storage, logger: logger)
+        // A 64 MiB page cache per connection (SQLite's default is 2 MiB): the registry's indexes of a
+        // province (1.3 M people) stay in memory, which keeps bulk loads and look-ups fast.
         let pragmas = [
             "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000", "PRAGMA synchronous = NORMAL",
+            "PRAGMA cache_size = -65536", "PRAGMA temp_store = MEMORY",
         ]
         for pragma in (path == nil ? [] : ["PRAGMA journal_mode = WAL"]) + pragmas {
             try await writer.sql().raw(SQLQueryString(pragma)).run()
@@ -183,8 +186,15 @@ final class SQLiteBackend: DatabaseBackend, Service {
 
     func close() async throws {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        for reader in readers { try await reader.close() }
-        try await writeLock.withLock { try await self.writer.close() }
+        // The future-returning close: the async one skips its work when the calling task is
+        // cancelled (as a service's is at shutdown), which would leave the connection open.
+        for reader in readers { try await Self.closeIgnoringCancellation(reader) }
+        try await writeLock.withLock { try await Self.closeIgnoringCancellation(self.writer) }
+    }
+
+    private static func closeIgnoringCancellation(_ connection: SQLiteConnection) async throws {
+        let closing: EventLoopFuture<Void> = connection.close()
+        try await closing.get()
     }
 }
 
@@ -193,6 +203,8 @@ final class PostgresBackend: DatabaseBackend, Service {
     let engine = DatabaseEngine.postgres
     private let client: PostgresClient
     private let logger: Logger
+    /// Queries wait for `run()` to have started the pool instead of racing it.
+    private let started = StartSignal()
 
     init(location: DatabaseLocation.PostgresLocation, logger: Logger) {
         var configuration = PostgresClient.Configuration(
@@ -213,17 +225,22 @@ final class PostgresBackend: DatabaseBackend, Service {
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            await self.client.run()
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.client.run() }
+                group.addTask { self.started.signal() }
+            }
         }
     }
 
     func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in
+        await started.wait()
+        return try await client.withConnection { connection in
             try await body(connection.sql(queryLogLevel: .trace))
         }
     }
 
     func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        await started.wait()
         do {
             return try await client.withTransaction(logger: logger) { connection in
                 try await body(connection.sql(queryLogLevel: .trace))
@@ -273,6 +290,30 @@ actor AsyncLock {
             isLocked = false
         } else {
             waiters.removeFirst().resume()
+        }
+    }
+}
+
+/// A one-shot signal: `wait()` returns once `signal()` has been called.
+final class StartSignal: Sendable {
+    private let state = Mutex<(signalled: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func signal() {
+        let waiters = state.withLock { state in
+            state.signalled = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state in
+                if !state.signalled { state.waiters.append(continuation) }
+                return state.signalled
+            }
+            if ready { continuation.resume() }
         }
     }
 }

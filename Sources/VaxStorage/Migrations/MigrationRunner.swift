@@ -72,7 +72,9 @@ public struct MigrationRunner: Sendable {
         try await ensureHistoryTable(on: database)
         let recorded = try await database.read { sql in
             try await sql.select().columns("name", "checksum").from("schema_migrations").orderBy("position")
-                .all().map { (try $0.decode(column: "name", as: String.self), try $0.decode(column: "checksum", as: String.self)) }
+                .all().map {
+                    (try $0.decode(column: "name", as: String.self), try $0.decode(column: "checksum", as: String.self))
+                }
         }
         try verify(recorded: recorded)
         return Array(migrations.dropFirst(recorded.count))

@@ -126,8 +126,10 @@ public struct ReferenceDataImporter: Sendable {
 
     func units2025() throws -> [AdminUnit] {
         let table = try table("units-2025.csv")
-        let columns = try ["province_code", "province_name", "province_type", "commune_code", "commune_name", "commune_type"]
-            .map { name throws in try table.column(name) }
+        let columns = try [
+            "province_code", "province_name", "province_type", "commune_code", "commune_name", "commune_type",
+        ]
+        .map { name throws in try table.column(name) }
         var provinces: [String: AdminUnit] = [:]
         var communes: [AdminUnit] = []
         for row in table.rows {
@@ -212,7 +214,9 @@ public struct ReferenceDataImporter: Sendable {
 
     private static func upsertPriorityGroups(_ rows: [[String]], on sql: any SQLDatabase) async throws -> Int {
         for row in rows {
-            guard let code = Int(row[0]) else { throw ReferenceDataError(file: "priority-groups.csv", reason: "bad code") }
+            guard let code = Int(row[0]) else {
+                throw ReferenceDataError(file: "priority-groups.csv", reason: "bad code")
+            }
             try await sql.insert(into: "priority_groups")
                 .columns("code", "name_vi", "name_en", "legal_reference", "valid_from", "valid_to")
                 .values(
@@ -261,8 +265,13 @@ public struct ReferenceDataImporter: Sendable {
         for start in stride(from: 0, to: rows.count, by: 500) {
             let insert = sql.insert(into: "unit_conversions")
                 .columns(
-                    "old_commune_code", "new_commune_code", "old_district_code", "old_province_code",
-                    "new_province_code", "kind", "note"
+                    "old_commune_code",
+                    "new_commune_code",
+                    "old_district_code",
+                    "old_province_code",
+                    "new_province_code",
+                    "kind",
+                    "note"
                 )
             for row in rows[start..<min(start + 500, rows.count)] {
                 insert.values(

@@ -49,7 +49,8 @@ public struct SQLAdminUnitRepository: AdminUnitRepository {
         }
     }
 
-    public func search(_ query: String, scheme: UnitScheme?, level: UnitLevel?, limit: Int) async throws -> [AdminUnit] {
+    public func search(_ query: String, scheme: UnitScheme?, level: UnitLevel?, limit: Int) async throws -> [AdminUnit]
+    {
         let words = TextFolding.fold(query).split(separator: " ").map(String.init)
         guard !words.isEmpty else { return [] }
         return try await database.read { sql in

@@ -101,7 +101,14 @@ public struct SQLAuditRepository: AuditRepository {
         for start in stride(from: 0, to: entries.count, by: 200) {
             let insert = sql.insert(into: "audit_log")
                 .columns(
-                    "id", "occurred_at", "actor", "actor_role", "actor_scope", "action", "person_id", "reason",
+                    "id",
+                    "occurred_at",
+                    "actor",
+                    "actor_role",
+                    "actor_scope",
+                    "action",
+                    "person_id",
+                    "reason",
                     "request_id"
                 )
             for entry in entries[start..<min(start + 200, entries.count)] {

@@ -144,12 +144,19 @@ public struct SQLPersonRepository: PersonRepository {
         }
     }
 
-    public func merge(survivor: Person.ID, duplicate: Person.ID, audit: AuditEntry, at date: Date) async throws -> Person
-    {
+    public func merge(
+        survivor: Person.ID,
+        duplicate: Person.ID,
+        audit: AuditEntry,
+        at date: Date
+    ) async throws -> Person {
         guard survivor != duplicate else { throw RegistryError.mergeWithItself }
         let auditIDs = (ids.next(at: date), ids.next(at: date))
         try await database.write { sql in
-            let records = try await Self.load(where: { $0.where("id", .in, [survivor.description, duplicate.description]) }, on: sql)
+            let records = try await Self.load(
+                where: { $0.where("id", .in, [survivor.description, duplicate.description]) },
+                on: sql
+            )
             guard let kept = records.first(where: { $0.id == survivor.description }) else {
                 throw RegistryError.personNotFound(survivor)
             }
@@ -170,7 +177,10 @@ public struct SQLPersonRepository: PersonRepository {
                     .set("national_id_hash", to: SQLLiteral.null)
                     .where("id", .equal, duplicate.description).run()
                 try await sql.update("people")
-                    .set("national_id_type", to: gone.nationalIDType).set("national_id_sealed", to: gone.nationalIDSealed)
+                    .set("national_id_type", to: gone.nationalIDType).set(
+                        "national_id_sealed",
+                        to: gone.nationalIDSealed
+                    )
                     .set("national_id_hash", to: hash)
                     .where("id", .equal, survivor.description).run()
             }

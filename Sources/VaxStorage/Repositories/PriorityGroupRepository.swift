@@ -22,7 +22,9 @@ public struct SQLPriorityGroupRepository: PriorityGroupRepository {
             try await database.read { sql in
                 try await sql.select().column("code").from("priority_groups")
                     .where("valid_from", .lessThanOrEqual, day)
-                    .where(group: { $0.where("valid_to", .is, SQLLiteral.null).orWhere("valid_to", .greaterThanOrEqual, day) })
+                    .where(group: {
+                        $0.where("valid_to", .is, SQLLiteral.null).orWhere("valid_to", .greaterThanOrEqual, day)
+                    })
                     .all(decodingColumn: "code", as: Int.self)
             }
         )

@@ -1,0 +1,35 @@
+# Vaxtrace: the two commands are `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+SWIFT ?= swift
+
+.PHONY: run test bench lint format build clean
+
+## run: install what is missing, build, migrate, load reference and demo data, serve on 127.0.0.1:8080 (SQLite)
+run:
+	@scripts/install-deps.sh run
+	@scripts/dev-env.sh
+	$(SWIFT) build --product vaxtrace
+	.build/debug/vaxtrace serve
+
+## test: lint, then the whole suite on SQLite and on a throwaway PostgreSQL
+test:
+	@scripts/install-deps.sh test
+	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests
+	$(SWIFT) build --build-tests
+	scripts/with-postgres.sh scripts/run-tests.sh
+
+## bench: the registry benchmark (1.3 M people) on SQLite and PostgreSQL, release build
+bench:
+	@scripts/install-deps.sh bench
+	$(SWIFT) build -c release --product vaxtrace
+	scripts/with-postgres.sh bash -c '.build/release/vaxtrace bench registry --people $${PEOPLE:-1300000} --postgres-url "$$TEST_POSTGRES_URL"'
+
+lint:
+	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests
+
+format:
+	$(SWIFT) format format --in-place --recursive Package.swift Sources Tests
+
+clean:
+	rm -rf .build var

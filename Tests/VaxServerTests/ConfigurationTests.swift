@@ -1,0 +1,72 @@
+import Configuration
+import Testing
+import VaxServer
+import VaxStorage
+
+@Suite struct ConfigurationTests {
+    func configuration(_ values: [AbsoluteConfigKey: ConfigValue]) throws -> AppConfiguration {
+        try AppConfiguration(reader: ConfigReader(provider: InMemoryProvider(values: values)))
+    }
+
+    @Test func defaultsServeSQLiteOnLoopback() throws {
+        let defaults = try configuration([:])
+        #expect(defaults.hostname == "127.0.0.1")
+        #expect(defaults.port == 8080)
+        #expect(defaults.database == .sqliteFile(path: "var/vaxtrace.sqlite"))
+        #expect(defaults.bodyLimit == 1_048_576)
+        #expect(defaults.unitProvinces == nil)
+    }
+
+    @Test func parsesDatabaseURLs() throws {
+        let postgres = try configuration([
+            "database.url": "postgres://vax:s%40cret@db.internal:5433/vaxtrace?sslmode=require"
+        ])
+        guard case .postgres(let location) = postgres.database else {
+            Issue.record("not postgres")
+            return
+        }
+        #expect(location.host == "db.internal" && location.port == 5433 && location.database == "vaxtrace")
+        #expect(location.username == "vax" && location.password == "s@cret" && location.requireTLS)
+        #expect(!postgres.database.description.contains("cret"))
+        #expect(try configuration(["database.url": "sqlite::memory:"]).database == .sqliteMemory)
+    }
+
+    @Test func badValuesNameTheirKey() {
+        let cases: [(AbsoluteConfigKey, ConfigValue, String)] = [
+            ("database.url", "mysql://x", "DATABASE_URL"),
+            ("database.url", "postgres://host/", "DATABASE_URL"),
+            ("http.port", 70_000, "HTTP_PORT"),
+            ("log.level", "loud", "LOG_LEVEL"),
+            ("units.provinces", "19,abc", "UNITS_PROVINCES"),
+            ("http.body.limit", 10, "HTTP_BODY_LIMIT"),
+        ]
+        for (key, value, name) in cases {
+            #expect(throws: ConfigurationError.self) { try configuration([key: value]) }
+            do {
+                _ = try configuration([key: value])
+            } catch let error as ConfigurationError {
+                #expect(error.key == name)
+            } catch {
+                Issue.record("unexpected \(error)")
+            }
+        }
+    }
+
+    @Test func postgresNeedsAKey() throws {
+        let postgres = try configuration(["database.url": "postgres://vax@localhost/vaxtrace"])
+        #expect(throws: ConfigurationError.self) { _ = try postgres.nationalIDVault() }
+        let short = try configuration(["database.url": "sqlite::memory:", "person.id.key": "c2hvcnQ="])
+        #expect(throws: ConfigurationError.self) { _ = try short.nationalIDVault() }
+    }
+
+    @Test func developmentTokens() throws {
+        let tokens = try DevelopmentTokens("aaaaaaaaaaaaaaaa:vaccinator:unit/19, bbbbbbbbbbbbbbbb:system_admin:*")
+        #expect(tokens.principal(for: "aaaaaaaaaaaaaaaa")?.role == .vaccinator)
+        #expect(tokens.principal(for: "aaaaaaaaaaaaaaaa")?.scope == .unit("19"))
+        #expect(tokens.principal(for: "bbbbbbbbbbbbbbbb")?.scope == .all)
+        #expect(tokens.principal(for: "cccccccccccccccc") == nil)
+        #expect(throws: ConfigurationError.self) { try DevelopmentTokens("short:vaccinator:*") }
+        #expect(throws: ConfigurationError.self) { try DevelopmentTokens("aaaaaaaaaaaaaaaa:nurse:*") }
+        #expect(throws: ConfigurationError.self) { try DevelopmentTokens("aaaaaaaaaaaaaaaa:citizen:person/x") }
+    }
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs the whole suite. Storage and HTTP tests take the engine as an argument: SQLite always, and
+# PostgreSQL when TEST_POSTGRES_URL is set (scripts/with-postgres.sh sets it).
+set -euo pipefail
+if [ -n "${TEST_POSTGRES_URL:-}" ]; then
+  echo "engines: sqlite, postgres"
+else
+  echo "engines: sqlite only (TEST_POSTGRES_URL is not set; use make test for both)"
+fi
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+swift test --skip-build --verbose 2>&1 | tee "$log" | grep -Ev '^(\[|Build|Compiling|Write|Running|warning: )' \
+  | grep -E '^(✔|✘|􀟈|◇ Test run|↳)|passed|failed|error' | grep -v 'Test case passing\|started\.$' || true
+status=${PIPESTATUS[0]}
+set -e
+echo
+echo "test cases per engine:"
+for engine in sqlite postgres; do
+  echo "  $engine: $(grep -c "engine → .$engine" "$log" || true) passing cases"
+done
+# One plain closing line with the Swift Testing totals.
+total=$(grep -Eo 'Test run with [0-9]+ tests' "$log" | grep -Eo '[0-9]+' | tail -1 || true)
+failed=$(grep -Ec '^✘ Test [^ ]+\(.*\) (with [0-9]+ test cases )?failed' "$log" || true)
+if [ -n "$total" ]; then
+  echo "$((total - failed)) passed, $failed failed"
+fi
+exit "$status"
