@@ -12,12 +12,12 @@ run:
 	$(SWIFT) build --product vaxtrace
 	.build/debug/vaxtrace serve
 
-## test: lint, then the whole suite on SQLite and on a throwaway PostgreSQL
+## test: lint, then (on SQLite and on a throwaway PostgreSQL) schemathesis against the live server and the whole suite
 test:
 	@scripts/install-deps.sh test
 	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests
 	$(SWIFT) build --build-tests
-	scripts/with-postgres.sh scripts/run-tests.sh
+	scripts/with-postgres.sh bash -c 'scripts/schemathesis.sh && scripts/run-tests.sh'
 
 ## bench: the registry benchmark (1.3 M people) on SQLite and PostgreSQL, release build
 bench:

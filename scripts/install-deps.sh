@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs the system packages Vaxtrace needs on Debian 12 / Ubuntu (run as root, or with sudo).
 #   run:  nothing beyond the Swift toolchain (SQLite is embedded)
-#   test: a PostgreSQL server for the throwaway test database, python3 for its port probe
+#   test: a PostgreSQL server for the throwaway test database, python3 (port probe, and a virtual
+#         environment for schemathesis from PyPI)
 set -euo pipefail
 what=${1:-run}
 need=()
 if [ "$what" = test ] || [ "$what" = bench ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
   command -v python3 >/dev/null || need+=(python3)
+  python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
+  command -v psql >/dev/null || need+=(postgresql-client)
 fi
 command -v openssl >/dev/null || need+=(openssl)
 command -v curl >/dev/null || need+=(curl)

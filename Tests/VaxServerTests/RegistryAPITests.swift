@@ -312,6 +312,8 @@ import VaxTestSupport
             #expect(second.object["possibleDuplicates"] as? [String] == [firstID])
             let queue = try await client.send(.get, "/api/v1/duplicate-reviews")
             #expect((queue.object["items"] as? [[String: Any]])?.first?["candidateId"] as? String == firstID)
+            // A reason may be long (up to 500 characters), unlike the X-Access-Reason header (200).
+            let longReason = "same person: checked the CCCD at the desk; " + String(repeating: "x", count: 300)
             let noReason = try await client.send(
                 .post,
                 "/api/v1/people/\(firstID)/merge",
@@ -321,7 +323,7 @@ import VaxTestSupport
             let merged = try await client.send(
                 .post,
                 "/api/v1/people/\(firstID)/merge",
-                json: #"{"duplicateId": "\#(secondID)", "reason": "same person, checked CCCD at the desk"}"#
+                json: #"{"duplicateId": "\#(secondID)", "reason": "\#(longReason)"}"#
             )
             #expect(merged.status == .ok, "\(merged.text)")
             #expect((merged.object["nationalId"] as? [String: Any])?["number"] as? String == "019050001234")

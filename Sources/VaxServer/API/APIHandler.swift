@@ -134,7 +134,7 @@ struct APIHandler: APIProtocol {
 
     func searchPeople(_ input: Operations.SearchPeople.Input) async throws -> Operations.SearchPeople.Output {
         guard case .json(let body) = input.body else { throw AppError.unsupportedMediaType }
-        let actor = try actor(reason: input.headers.xAccessReason ?? "registry search")
+        let actor = try actor(reason: "registry search", accessReason: input.headers.xAccessReason)
         let query = try PersonQuery(api: body)
         let limit = try limit(body.limit)
         let offset = body.offset ?? 0
@@ -155,13 +155,13 @@ struct APIHandler: APIProtocol {
     }
 
     func getPerson(_ input: Operations.GetPerson.Input) async throws -> Operations.GetPerson.Output {
-        let actor = try actor(reason: input.headers.xAccessReason ?? "record view")
+        let actor = try actor(reason: "record view", accessReason: input.headers.xAccessReason)
         let person = try await registry.read(try personID(input.path.personId), by: actor)
         return .ok(.init(body: .json(.init(person))))
     }
 
     func listDependants(_ input: Operations.ListDependants.Input) async throws -> Operations.ListDependants.Output {
-        let actor = try actor(reason: input.headers.xAccessReason ?? "dependants view")
+        let actor = try actor(reason: "dependants view", accessReason: input.headers.xAccessReason)
         let found = try await registry.dependants(of: try personID(input.path.personId), by: actor)
         return .ok(.init(body: .json(.init(items: found.map { Components.Schemas.Person($0) }))))
     }
@@ -235,13 +235,14 @@ struct APIHandler: APIProtocol {
 
     // MARK: - Input helpers
 
-    private func actor(reason: String) throws -> Actor {
+    /// The caller, acting for `reason` (the operation's purpose when no `X-Access-Reason` was given).
+    private func actor(reason: String, accessReason: String? = nil) throws -> Actor {
         guard let call = CallContext.current, let principal = call.principal else {
             throw AppError(.unauthorized, code: "unauthenticated", message: "Sign in: a bearer token is required.")
         }
-        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard reason.count <= 200 else { throw AppError.invalidField("X-Access-Reason", "At most 200 characters.") }
-        return Actor(principal: principal, requestID: call.requestID, reason: reason.isEmpty ? "unspecified" : reason)
+        let given = accessReason?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        guard given.count <= 200 else { throw AppError.invalidField("X-Access-Reason", "At most 200 characters.") }
+        return Actor(principal: principal, requestID: call.requestID, reason: given.isEmpty ? reason : given)
     }
 
     private func limit(_ value: Int?) throws -> Int {
