@@ -110,3 +110,36 @@ func prepareDirectory(for location: DatabaseLocation) throws {
         )
     }
 }
+
+struct Audit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The audit log.",
+        subcommands: [Verify.self]
+    )
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check the audit log's hash chain; exits 1 and names the first broken entry if it is not intact."
+        )
+
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            let configuration = try await common.configuration()
+            let logger = commandLogger(configuration)
+            let verdict = try await VaxDatabase.withDatabase(configuration.database, logger: logger) { database in
+                guard try await MigrationRunner().isUpToDate(database) else {
+                    throw ValidationError("the database is not migrated; run vaxtrace migrate")
+                }
+                return try await AuditChain.verify(database)
+            }
+            switch verdict {
+            case .intact(let entries):
+                print("audit chain intact: \(entries) entries")
+            case .broken(let seq, let reason):
+                print("audit chain BROKEN at entry \(seq): \(reason)")
+                throw ExitCode(1)
+            }
+        }
+    }
+}

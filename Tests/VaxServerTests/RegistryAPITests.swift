@@ -270,11 +270,44 @@ import VaxTestSupport
                 token: TestTokens.vaccinator,
                 json: #"{"name": "nguyen"}"#
             )
-            let trail = try await VaxDatabase.withDatabase(try DatabaseLocation(url: url), logger: TestDatabase.logger)
-            { database in
-                try await SQLAuditRepository(database: database).entries(about: Person.ID(id)!)
+            // A page of one out of two: only the person returned is audited.
+            _ = try await client.send(
+                .post,
+                "/api/v1/people",
+                token: TestTokens.vaccinator,
+                json: personJSON(name: "Nguyễn Văn Cường", cccd: "019087005555")
+            )
+            let last = try await client.send(
+                .post,
+                "/api/v1/people/search",
+                token: TestTokens.vaccinator,
+                json: #"{"name": "nguyen van c", "limit": 1}"#
+            )
+            #expect(last.object["nextOffset"] == nil)
+            let firstOfTwo = try await client.send(
+                .post,
+                "/api/v1/people/search",
+                token: TestTokens.vaccinator,
+                json: #"{"name": "nguyen van", "limit": 1}"#
+            )
+            #expect(firstOfTwo.object["nextOffset"] as? Int == 1)
+            let (trail, searches, chain) = try await VaxDatabase.withDatabase(
+                try DatabaseLocation(url: url),
+                logger: TestDatabase.logger
+            ) { database in
+                let searches = try await database.read { sql in
+                    try await sql.raw("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'person.search'")
+                        .first(decodingColumn: "n", as: Int.self)
+                }
+                return (
+                    try await SQLAuditRepository(database: database).entries(about: Person.ID(id)!), searches,
+                    try await AuditChain.verify(database)
+                )
             }
-            #expect(trail.map(\.action) == ["person.create", "person.read", "person.search"])
+            // create, read, search (1 row), create, search (1 row), search (1 row of 2)
+            #expect(searches == 3)
+            #expect(chain == .intact(entries: 6))
+            #expect(trail.map(\.action) == ["person.create", "person.read", "person.search", "person.search"])
             #expect(trail[1].reason == "check-in at the vaccination table")
             #expect(trail[1].actorRole == "vaccinator" && trail[1].actorScope == "unit/19")
             #expect(trail[1].requestID == requestID)

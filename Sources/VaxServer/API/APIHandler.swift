@@ -141,13 +141,13 @@ struct APIHandler: APIProtocol {
         guard offset >= 0, offset <= 100_000 else {
             throw AppError.invalidField("offset", "The offset is 0 to 100000.")
         }
-        let found = try await registry.search(query, limit: limit + 1, offset: offset, by: actor)
+        let found = try await registry.search(query, limit: limit, offset: offset, by: actor)
         return .ok(
             .init(
                 body: .json(
                     .init(
-                        items: found.prefix(limit).map { Components.Schemas.Person($0) },
-                        nextOffset: found.count > limit ? offset + limit : nil
+                        items: found.people.map { Components.Schemas.Person($0) },
+                        nextOffset: found.hasMore ? offset + limit : nil
                     )
                 )
             )

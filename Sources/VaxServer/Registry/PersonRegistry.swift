@@ -166,11 +166,20 @@ public struct PersonRegistry: Sendable {
         return person
     }
 
-    /// A page of people; every returned person is audited.
-    public func search(_ query: PersonQuery, limit: Int, offset: Int, by actor: Actor) async throws -> [Person] {
-        let found = try await people.search(query, limit: limit, offset: offset)
-        try await auditReads(found.map(\.id), action: "person.search", by: actor)
-        return found
+    /// A page of people, and whether there are more; every returned person is audited (the one row
+    /// fetched to learn whether there is a next page is not returned, so not audited).
+    public func search(
+        _ query: PersonQuery,
+        limit: Int,
+        offset: Int,
+        by actor: Actor
+    ) async throws
+        -> (people: [Person], hasMore: Bool)
+    {
+        let found = try await people.search(query, limit: limit + 1, offset: offset)
+        let page = Array(found.prefix(limit))
+        try await auditReads(page.map(\.id), action: "person.search", by: actor)
+        return (page, found.count > limit)
     }
 
     /// The dependants of an account holder.

@@ -55,7 +55,7 @@ public struct AuditEntry: Sendable, Equatable {
     }
 }
 
-/// The append-only audit trail.
+/// The append-only, hash-chained audit trail (see `AuditChain`).
 public protocol AuditRepository: Sendable {
     /// Appends entries.
     func record(_ entries: [AuditEntry]) async throws
@@ -79,53 +79,28 @@ public struct SQLAuditRepository: AuditRepository {
 
     public func entries(about person: Person.ID) async throws -> [AuditEntry] {
         try await database.read { sql in
-            try await sql.select().column("*").from("audit_log").where("person_id", .equal, person.description)
-                .orderBy("occurred_at").orderBy("id").all().map { row in
-                    AuditEntry(
-                        id: UUID(uuidString: try row.decode(column: "id", as: String.self)) ?? UUID(),
-                        occurredAt: Date(millisecondsSince1970: try row.decode(column: "occurred_at", as: Int64.self)),
-                        actor: try row.decode(column: "actor", as: String.self),
-                        actorRole: try row.decode(column: "actor_role", as: String.self),
-                        actorScope: try row.decode(column: "actor_scope", as: String.self),
-                        action: try row.decode(column: "action", as: String.self),
-                        personID: try row.decode(column: "person_id", as: String?.self).flatMap(Person.ID.init),
-                        reason: try row.decode(column: "reason", as: String.self),
-                        requestID: try row.decode(column: "request_id", as: String.self)
-                    )
-                }
+            try await sql.select().columns(AuditRepositoryColumns.all.map { SQLIdentifier($0) }).from("audit_log")
+                .where("person_id", .equal, person.description).orderBy("seq").all().map(Self.entry(from:))
         }
     }
 
-    /// Inserts entries inside a caller's transaction, so an audited change and its entry land together.
+    /// Appends entries inside a caller's transaction, so an audited change and its entry land together.
     static func insert(_ entries: [AuditEntry], on sql: any SQLDatabase) async throws {
-        for start in stride(from: 0, to: entries.count, by: 200) {
-            let insert = sql.insert(into: "audit_log")
-                .columns(
-                    "id",
-                    "occurred_at",
-                    "actor",
-                    "actor_role",
-                    "actor_scope",
-                    "action",
-                    "person_id",
-                    "reason",
-                    "request_id"
-                )
-            for entry in entries[start..<min(start + 200, entries.count)] {
-                insert.values(
-                    SQLBind(entry.id.uuidString.lowercased()),
-                    SQLBind(entry.occurredAt.millisecondsSince1970),
-                    SQLBind(entry.actor),
-                    SQLBind(entry.actorRole),
-                    SQLBind(entry.actorScope),
-                    SQLBind(entry.action),
-                    SQLBind(entry.personID?.description),
-                    SQLBind(entry.reason),
-                    SQLBind(entry.requestID)
-                )
-            }
-            try await insert.run()
-        }
+        try await AuditChain.append(entries, on: sql)
+    }
+
+    static func entry(from row: any SQLRow) throws -> AuditEntry {
+        AuditEntry(
+            id: UUID(uuidString: try row.decode(column: "id", as: String.self)) ?? UUID(),
+            occurredAt: Date(millisecondsSince1970: try row.decode(column: "occurred_at", as: Int64.self)),
+            actor: try row.decode(column: "actor", as: String.self),
+            actorRole: try row.decode(column: "actor_role", as: String.self),
+            actorScope: try row.decode(column: "actor_scope", as: String.self),
+            action: try row.decode(column: "action", as: String.self),
+            personID: try row.decode(column: "person_id", as: String?.self).flatMap(Person.ID.init),
+            reason: try row.decode(column: "reason", as: String.self),
+            requestID: try row.decode(column: "request_id", as: String.self)
+        )
     }
 }
 

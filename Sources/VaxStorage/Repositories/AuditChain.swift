@@ -1,0 +1,127 @@
+import Crypto
+import Foundation
+import SQLKit
+import VaxDomain
+
+/// The hash chain over the audit log: each row's hash covers the previous row's hash and every field,
+/// so changing, deleting or reordering a row, or cutting the end off, is detectable.
+public enum AuditChain {
+    /// The `prev_hash` of the first row: 64 zeros.
+    public static let genesis = String(repeating: "0", count: 64)
+
+    /// What `verify` found.
+    public enum Verdict: Sendable, Equatable {
+        /// Every row links to the one before and the head matches the last row.
+        case intact(entries: Int)
+        /// The chain breaks at `seq`, for `reason`.
+        case broken(seq: Int64, reason: String)
+    }
+
+    /// The hash of a row given the previous hash.
+    static func hash(_ entry: AuditEntry, seq: Int64, previous: String) -> String {
+        let fields = [
+            "seq=\(seq)", "id=\(entry.id.uuidString.lowercased())", "at=\(entry.occurredAt.millisecondsSince1970)",
+            "actor=\(entry.actor)", "role=\(entry.actorRole)", "scope=\(entry.actorScope)", "action=\(entry.action)",
+            "person=\(entry.personID?.description ?? "")", "reason=\(entry.reason)", "request=\(entry.requestID)",
+        ]
+        // The unit separator cannot appear unescaped in a field's meaning; lengths make it unambiguous.
+        let canonical = previous + fields.map { "\($0.utf8.count):\($0)" }.joined(separator: "\u{1F}")
+        return SHA256.hash(data: Data(canonical.utf8)).hexString
+    }
+
+    /// Appends entries inside the caller's transaction. The first statement takes the head row's lock
+    /// (PostgreSQL) so concurrent appenders queue; SQLite has one writer anyway.
+    static func append(_ entries: [AuditEntry], on sql: any SQLDatabase) async throws {
+        guard !entries.isEmpty else { return }
+        try await sql.raw("UPDATE audit_chain_head SET seq = seq WHERE id = 1").run()
+        guard
+            let head = try await sql.select().columns("seq", "row_hash").from("audit_chain_head")
+                .where("id", .equal, 1).first()
+        else { throw StorageError.corruptRow("audit_chain_head is missing") }
+        var seq = try head.decode(column: "seq", as: Int64.self)
+        var previous = try head.decode(column: "row_hash", as: String.self)
+        var rows: [[any SQLExpression]] = []
+        for entry in entries {
+            seq += 1
+            let rowHash = hash(entry, seq: seq, previous: previous)
+            rows.append([
+                SQLBind(seq), SQLBind(entry.id.uuidString.lowercased()),
+                SQLBind(entry.occurredAt.millisecondsSince1970),
+                SQLBind(entry.actor), SQLBind(entry.actorRole), SQLBind(entry.actorScope), SQLBind(entry.action),
+                SQLBind(entry.personID?.description), SQLBind(entry.reason), SQLBind(entry.requestID),
+                SQLBind(previous), SQLBind(rowHash),
+            ])
+            previous = rowHash
+        }
+        for start in stride(from: 0, to: rows.count, by: 200) {
+            let insert = sql.insert(into: "audit_log").columns(AuditRepositoryColumns.all)
+            for row in rows[start..<min(start + 200, rows.count)] { insert.values(row) }
+            try await insert.run()
+        }
+        try await sql.update("audit_chain_head").set("seq", to: seq).set("row_hash", to: previous)
+            .where("id", .equal, 1).run()
+    }
+
+    /// Walks the whole chain in order, in pages, and reports the first break.
+    public static func verify(_ database: VaxDatabase, pageSize: Int = 5000) async throws -> Verdict {
+        var previous = genesis
+        var expectedSeq: Int64 = 1
+        while true {
+            let after = expectedSeq - 1
+            let rows = try await database.read { sql in
+                try await sql.select().columns(AuditRepositoryColumns.all.map { SQLIdentifier($0) }).from("audit_log")
+                    .where("seq", .greaterThan, after).orderBy("seq").limit(pageSize).all()
+            }
+            for row in rows {
+                let seq = try row.decode(column: "seq", as: Int64.self)
+                guard seq == expectedSeq else {
+                    return .broken(seq: expectedSeq, reason: "entry \(expectedSeq) is missing (next is \(seq))")
+                }
+                let entry = try SQLAuditRepository.entry(from: row)
+                guard try row.decode(column: "prev_hash", as: String.self) == previous else {
+                    return .broken(seq: seq, reason: "entry \(seq) does not link to entry \(seq - 1)")
+                }
+                let stored = try row.decode(column: "row_hash", as: String.self)
+                guard hash(entry, seq: seq, previous: previous) == stored else {
+                    return .broken(seq: seq, reason: "entry \(seq) was altered (its hash does not match its fields)")
+                }
+                previous = stored
+                expectedSeq += 1
+            }
+            if rows.count < pageSize { break }
+        }
+        let head = try await database.read { sql in
+            try await sql.select().columns("seq", "row_hash").from("audit_chain_head").where("id", .equal, 1).first()
+        }
+        let headSeq = try head?.decode(column: "seq", as: Int64.self) ?? -1
+        let headHash = try head?.decode(column: "row_hash", as: String.self) ?? ""
+        guard headSeq == expectedSeq - 1, headHash == previous else {
+            return .broken(
+                seq: expectedSeq,
+                reason: "the chain head records \(headSeq) entries but \(expectedSeq - 1) remain: entries were removed"
+            )
+        }
+        return .intact(entries: Int(expectedSeq - 1))
+    }
+}
+
+enum AuditRepositoryColumns {
+    static let all = [
+        "seq", "id", "occurred_at", "actor", "actor_role", "actor_scope", "action", "person_id", "reason",
+        "request_id", "prev_hash", "row_hash",
+    ]
+}
+
+extension Digest {
+    /// Lower-case hex.
+    var hexString: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var hex = [UInt8]()
+        hex.reserveCapacity(Self.byteCount * 2)
+        for byte in self {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: hex, as: UTF8.self)
+    }
+}
