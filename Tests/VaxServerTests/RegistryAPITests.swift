@@ -24,6 +24,15 @@ import VaxTestSupport
                 headers: [HTTPField.Name("X-Request-Id")!: "abcdef-123456"]
             )
             #expect(echoed.headers[HTTPField.Name("X-Request-Id")!] == "abcdef-123456")
+            // Security headers on successes and errors alike; API answers are never cached.
+            let failure = try await client.send(.get, "/api/v1/people/not-a-uuid")
+            for response in [ready, failure] {
+                #expect(response.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
+                #expect(response.headers[HTTPField.Name("Referrer-Policy")!] == "no-referrer")
+                #expect(response.headers[.contentSecurityPolicy]?.contains("frame-ancestors 'none'") == true)
+                #expect(response.headers[.strictTransportSecurity] == nil)
+            }
+            #expect(failure.headers[.cacheControl] == "no-store")
         }
     }
 

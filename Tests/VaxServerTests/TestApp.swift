@@ -49,10 +49,11 @@ func testReader(url: String, extra: [AbsoluteConfigKey: ConfigValue] = [:]) -> C
 func withApp(
     _ engine: DatabaseEngine,
     file: Bool = false,
+    extra: [AbsoluteConfigKey: ConfigValue] = [:],
     _ test: @escaping @Sendable (any TestClientProtocol, String) async throws -> Void
 ) async throws {
     try await TestDatabase.withEmptyDatabaseURL(engine, file: file) { url in
-        let app = try await buildApplication(reader: testReader(url: url))
+        let app = try await buildApplication(reader: testReader(url: url, extra: extra))
         try await app.test(.router) { client in try await test(client, url) }
     }
 }

@@ -57,6 +57,13 @@ import VaxTestSupport
         }
     }
 
+    @Test func behindATLSProxyResponsesAskForHTTPS() async throws {
+        try await withApp(.sqlite, extra: ["http.https": true]) { client, _ in
+            let response = try await client.send(.get, "/healthz", token: nil)
+            #expect(response.headers[.strictTransportSecurity]?.hasPrefix("max-age=") == true)
+        }
+    }
+
     /// Every operation of openapi.yaml declares its roles, and the policy enforces exactly those.
     @Test func policyMatchesTheContract() throws {
         let yaml = try #require(

@@ -22,6 +22,8 @@ public struct AppConfiguration: Sendable {
     public var seedDemoData: Bool
     /// Log level (`log.level`, `LOG_LEVEL`).
     public var logLevel: Logger.Level
+    /// Whether clients reach the server over HTTPS through a TLS proxy (`http.https`, `HTTP_HTTPS`): sends HSTS.
+    public var servedOverHTTPS: Bool
     /// Province codes whose units are loaded (`units.provinces`, `UNITS_PROVINCES`); `nil` loads the country.
     public var unitProvinces: Set<String>?
 
@@ -46,6 +48,7 @@ public struct AppConfiguration: Sendable {
         bodyLimit = reader.int(forKey: "http.body.limit", default: 1_048_576)
         guard bodyLimit >= 1024 else { throw ConfigurationError(key: "HTTP_BODY_LIMIT", reason: "at least 1024 bytes") }
         seedDemoData = reader.bool(forKey: "demo.seed", default: true)
+        servedOverHTTPS = reader.bool(forKey: "http.https", default: false)
         let level = reader.string(forKey: "log.level", default: "info")
         guard let logLevel = Logger.Level(rawValue: level) else {
             throw ConfigurationError(

@@ -45,7 +45,9 @@ public func buildApplication(
 
     let router = Router()
     router.add(middleware: MetricsMiddleware())
-    router.add(middleware: RequestMiddleware(logger: logger))
+    router.add(
+        middleware: RequestMiddleware(logger: logger, strictTransportSecurity: configuration.servedOverHTTPS)
+    )
     router.add(middleware: BodyLimitMiddleware(limit: configuration.bodyLimit))
     router.add(middleware: AuthenticationMiddleware(tokens: tokens))
     router.get("/metrics") { _, _ in

@@ -14,6 +14,8 @@ extension HTTPField.Name {
 /// 500 that leaks nothing.
 struct RequestMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
+    /// Whether clients reach the server over HTTPS (a TLS proxy in front): then HSTS is sent.
+    let strictTransportSecurity: Bool
 
     func handle(
         _ request: Request,
@@ -39,6 +41,11 @@ struct RequestMiddleware<Context: RequestContext>: RouterMiddleware {
             response = Self.clientError(for: error, logger: logger).response(requestID: requestID)
         }
         response.headers[.requestID] = requestID
+        SecurityHeaders.apply(
+            to: &response.headers,
+            path: request.uri.path,
+            strictTransportSecurity: strictTransportSecurity
+        )
         let elapsed = ContinuousClock.now - started
         logger.info(
             "request",
