@@ -20,6 +20,29 @@ import VaxTestSupport
     }
 
     @Test(arguments: TestDatabase.engines)
+    func checkingAnEmptyDatabaseWritesNothing(engine: DatabaseEngine) async throws {
+        try await TestDatabase.withEmptyDatabaseURL(engine) { url in
+            try await VaxDatabase.withDatabase(try DatabaseLocation(url: url), logger: TestDatabase.logger) {
+                database in
+                let runner = MigrationRunner()
+                let pending = try await runner.pending(on: database)
+                #expect(pending.map(\.name) == VaxtraceMigrations.all.map(\.name))
+                let upToDate = try await runner.isUpToDate(database)
+                #expect(!upToDate)
+                // The readiness check did not create the history table: it only reads.
+                await #expect(throws: (any Error).self) {
+                    try await database.read { try await $0.raw("SELECT * FROM schema_migrations").run() }
+                }
+                #expect(
+                    try await runner.migrate(database, logger: TestDatabase.logger).count
+                        == VaxtraceMigrations.all.count
+                )
+                #expect(try await runner.isUpToDate(database))
+            }
+        }
+    }
+
+    @Test(arguments: TestDatabase.engines)
     func refusesADivergentHistory(engine: DatabaseEngine) async throws {
         try await TestDatabase.withDatabase(engine, provinces: []) { database in
             // A build whose second migration is a different one.

@@ -69,7 +69,9 @@ public struct MigrationRunner: Sendable {
 
     /// The migrations still to apply; throws when the recorded history does not match this build.
     public func pending(on database: VaxDatabase) async throws -> [Migration] {
-        try await ensureHistoryTable(on: database)
+        // Read-only, so a readiness probe never takes the write lock: a database without the
+        // history table has everything pending.
+        guard try await hasHistoryTable(database) else { return migrations }
         let recorded = try await database.read { sql in
             try await sql.select().columns("name", "checksum").from("schema_migrations").orderBy("position")
                 .all().map {
@@ -83,6 +85,7 @@ public struct MigrationRunner: Sendable {
     /// Applies what is pending; returns the names applied.
     @discardableResult
     public func migrate(_ database: VaxDatabase, logger: Logger) async throws -> [String] {
+        try await ensureHistoryTable(on: database)
         let pending = try await pending(on: database)
         let offset = migrations.count - pending.count
         for (index, migration) in pending.enumerated() {
@@ -122,6 +125,21 @@ public struct MigrationRunner: Sendable {
                 throw MigrationError.divergent(position: index + 1, recorded: entry.name, expected: expected.name)
             }
             guard entry.checksum == expected.checksum else { throw MigrationError.edited(name: entry.name) }
+        }
+    }
+
+    private func hasHistoryTable(_ database: VaxDatabase) async throws -> Bool {
+        try await database.read { sql in
+            switch database.engine {
+            case .sqlite:
+                try await sql.raw(
+                    "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+                ).first(decodingColumn: "n", as: Int.self) == 1
+            case .postgres:
+                try await sql.raw(
+                    "SELECT COUNT(*)::int AS n FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migrations'"
+                ).first(decodingColumn: "n", as: Int.self) == 1
+            }
         }
     }
 
