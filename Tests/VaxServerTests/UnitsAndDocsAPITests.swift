@@ -47,6 +47,7 @@ import VaxTestSupport
             #expect(metrics.text.contains(#"hb_requests{http_route="/readyz""#))
             #expect(metrics.text.contains("http_server_request_duration"))
             #expect(metrics.text.contains("vaxtrace_db_operations_in_flight"))
+            #expect(metrics.text.contains(#"vaxtrace_db_pool_connections{engine="sqlite"}"#))
             let spec = try await client.send(.get, "/openapi.yaml", token: nil)
             #expect(spec.text.hasPrefix("openapi: 3.1.0"))
             let page = try await client.send(.get, "/docs", token: nil)

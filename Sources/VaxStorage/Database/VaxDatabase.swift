@@ -40,6 +40,8 @@ public final class VaxDatabase: Sendable {
         self.services = services
         self.logger = logger
         self.inUse = Meter(label: "vaxtrace_db_operations_in_flight", dimensions: [("engine", backend.engine.rawValue)])
+        Gauge(label: "vaxtrace_db_pool_connections", dimensions: [("engine", backend.engine.rawValue)])
+            .record(backend.connections)
     }
 
     /// Opens the database. For PostgreSQL the returned `services` must be run (e.g. in a ServiceGroup).
@@ -110,6 +112,8 @@ public final class VaxDatabase: Sendable {
 
 protocol DatabaseBackend: Sendable {
     var engine: DatabaseEngine { get }
+    /// The most connections the backend opens.
+    var connections: Int { get }
     func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     func close() async throws
@@ -179,6 +183,8 @@ final class SQLiteBackend: DatabaseBackend, Service {
         }
     }
 
+    var connections: Int { 1 + readers.count }
+
     func run() async throws {
         try? await gracefulShutdown()
         try await close()
@@ -203,6 +209,8 @@ final class PostgresBackend: DatabaseBackend, Service {
     let engine = DatabaseEngine.postgres
     private let client: PostgresClient
     private let logger: Logger
+    static let maximumConnections = 16
+    let connections = PostgresBackend.maximumConnections
     /// Queries wait for `run()` to have started the pool instead of racing it.
     private let started = StartSignal()
 
@@ -215,7 +223,7 @@ final class PostgresBackend: DatabaseBackend, Service {
             database: location.database,
             tls: location.requireTLS ? .require(.makeClientConfiguration()) : .disable
         )
-        configuration.options.maximumConnections = 16
+        configuration.options.maximumConnections = Self.maximumConnections
         if let schema = location.schema {
             configuration.options.additionalStartupParameters = [("search_path", schema)]
         }
