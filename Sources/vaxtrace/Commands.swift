@@ -60,6 +60,7 @@ struct Seed: AsyncParsableCommand {
         try prepareDirectory(for: configuration.database)
         let count = try await VaxDatabase.withDatabase(configuration.database, logger: logger) { database in
             try await MigrationRunner().migrate(database, logger: logger)
+            try await vault.checkMatches(database)
             try await ReferenceDataImporter().importAll(into: database)
             let people = SQLPersonRepository(database: database, vault: vault)
             guard try await people.search(.namePrefix("", dateOfBirth: nil), limit: 1, offset: 0).isEmpty else {

@@ -1,7 +1,9 @@
 import Configuration
+import HummingbirdTesting
 import Testing
 import VaxServer
 import VaxStorage
+import VaxTestSupport
 
 @Suite struct ConfigurationTests {
     func configuration(_ values: [AbsoluteConfigKey: ConfigValue]) throws -> AppConfiguration {
@@ -68,5 +70,25 @@ import VaxStorage
         #expect(throws: ConfigurationError.self) { try DevelopmentTokens("short:vaccinator:*") }
         #expect(throws: ConfigurationError.self) { try DevelopmentTokens("aaaaaaaaaaaaaaaa:nurse:*") }
         #expect(throws: ConfigurationError.self) { try DevelopmentTokens("aaaaaaaaaaaaaaaa:citizen:person/x") }
+    }
+}
+
+@Suite struct KeyFingerprintTests {
+    @Test(arguments: TestDatabase.engines)
+    func aServerRefusesAKeyOtherThanTheDataWasSealedWith(engine: DatabaseEngine) async throws {
+        try await TestDatabase.withEmptyDatabaseURL(engine, file: true) { url in
+            let first = try await buildApplication(reader: testReader(url: url))
+            try await first.test(.router) { client in
+                let created = try await client.send(.post, "/api/v1/people", json: personJSON())
+                #expect(created.status == .created)
+            }
+            let otherKey = NationalIDVault.generateBase64Key()
+            let second = try await buildApplication(
+                reader: testReader(url: url, extra: ["person.id.key": ConfigValue(.string(otherKey), isSecret: true)])
+            )
+            await #expect(throws: ConfigurationError.self) {
+                try await second.test(.router) { _ in }
+            }
+        }
     }
 }

@@ -106,6 +106,14 @@ import VaxTestSupport
                 (personJSON(extraAddress: #", "districtCode": "169""#), .badRequest, "address.districtCode"),
                 (personJSON(extraAddress: #", "validOn": "2021-08-01""#), .badRequest, "address.districtCode"),
                 (personJSON(extraAddress: #", "validOn": "1999-01-01""#), .badRequest, "address.validOn"),
+                (personJSON(name: #"Nguy\u0000ễn Văn Bình"#), .badRequest, "fullName"),
+                (personJSON(name: String(repeating: "a\u{0308}\u{0301}", count: 55)), .badRequest, "fullName"),
+                (
+                    personJSON().replacingOccurrences(
+                        of: #""priorityGroups": [8]"#,
+                        with: #""priorityGroups": [\#((1...5000).map(String.init).joined(separator: ","))]"#
+                    ), .badRequest, "priorityGroups"
+                ),
             ]
             for (body, status, field) in cases {
                 let response = try await client.send(.post, "/api/v1/people", json: body)
@@ -131,6 +139,10 @@ import VaxTestSupport
             #expect(twoModes.status == .badRequest)
             let badLimit = try await client.send(.post, "/api/v1/people/search", json: #"{"name": "a", "limit": 5000}"#)
             #expect(badLimit.status == .badRequest && badLimit.errorField == "limit")
+            let badScheme = try await client.send(.get, "/api/v1/units/provinces?scheme=2030", token: nil)
+            #expect(badScheme.status == .badRequest && badScheme.errorField == "scheme")
+            let badLimitParameter = try await client.send(.get, "/api/v1/duplicate-reviews?limit=abc")
+            #expect(badLimitParameter.status == .badRequest && badLimitParameter.errorField == "limit")
             let missing = try await client.send(.get, "/api/v1/people/\(UUIDv7.make().uuidString)")
             #expect(missing.status == .notFound)
 

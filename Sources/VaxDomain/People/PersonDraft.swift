@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a client sends to create a person, before validation; every field as typed.
 public struct PersonDraft: Sendable {
     /// The national ID part of the form.
@@ -144,10 +146,22 @@ public enum PersonValidator {
         knownPriorityGroups: Set<Int>
     ) -> Result<ValidatedPersonDraft, ValidationFailure> {
         var errors: [FieldError] = []
-        let name = draft.fullName.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        for (field, value) in [
+            ("fullName", draft.fullName), ("occupation", draft.occupation), ("workplace", draft.workplace),
+            ("ethnicity", draft.ethnicity), ("address.street", draft.address.street),
+        ] where value?.hasControlCharacters == true {
+            errors.append(
+                FieldError(field: field, code: "invalid_characters", message: "Control characters are not allowed.")
+            )
+        }
+        // NFC, so that a name typed with combining accents is stored and counted like a precomposed one.
+        let name = draft.fullName.precomposedStringWithCanonicalMapping.split(whereSeparator: \.isWhitespace)
+            .joined(separator: " ")
         if name.isEmpty {
             errors.append(FieldError(field: "fullName", code: "required", message: "The full name is required."))
-        } else if name.count > 100 || name.contains(where: { $0.isNumber || "<>{}[]|\\/@#$%^*=+;:\"".contains($0) }) {
+        } else if name.unicodeScalars.count > 100
+            || name.contains(where: { $0.isNumber || "<>{}[]|\\/@#$%^*=+;:\"".contains($0) })
+        {
             errors.append(
                 FieldError(
                     field: "fullName",
@@ -250,13 +264,20 @@ public enum PersonValidator {
                 )
             }
         }
-        if (draft.address.street?.count ?? 0) > 300 {
+        if (draft.address.street?.unicodeScalars.count ?? 0) > 300 {
             errors.append(FieldError(field: "address.street", code: "too_long", message: "At most 300 characters."))
         }
 
         var groups: [Int] = []
-        for group in draft.priorityGroups where !groups.contains(group) { groups.append(group) }
-        if groups.isEmpty {
+        var seen: Set<Int> = []
+        if draft.priorityGroups.count > 16 {
+            errors.append(
+                FieldError(field: "priorityGroups", code: "too_many", message: "At most 16 priority groups.")
+            )
+        } else {
+            for group in draft.priorityGroups where seen.insert(group).inserted { groups.append(group) }
+        }
+        if groups.isEmpty, draft.priorityGroups.count <= 16 {
             errors.append(
                 FieldError(
                     field: "priorityGroups",
@@ -304,6 +325,13 @@ public enum PersonValidator {
                 primaryPriorityGroup: primary
             )
         )
+    }
+}
+
+extension StringProtocol {
+    /// Whether the text holds control characters (NUL, escapes, …) that no form field should carry.
+    public var hasControlCharacters: Bool {
+        unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 }
 

@@ -56,6 +56,9 @@ struct APIHandler: APIProtocol {
 
     func searchUnits(_ input: Operations.SearchUnits.Input) async throws -> Operations.SearchUnits.Output {
         let query = input.query.q.trimmingCharacters(in: .whitespaces)
+        guard !query.hasControlCharacters else {
+            throw AppError.invalidField("q", "Control characters are not allowed.")
+        }
         guard (1...100).contains(query.count) else {
             throw AppError.invalidField("q", "Give 1 to 100 characters to search for.")
         }
@@ -147,7 +150,8 @@ struct APIHandler: APIProtocol {
                 body: .json(
                     .init(
                         items: found.people.map { Components.Schemas.Person($0) },
-                        nextOffset: found.hasMore ? offset + limit : nil
+                        // Pages end at the offset cap; narrow the search to see further.
+                        nextOffset: found.hasMore && offset + limit <= 100_000 ? offset + limit : nil
                     )
                 )
             )
@@ -184,6 +188,14 @@ struct APIHandler: APIProtocol {
             throw ValidationFailure(
                 failure.errors.map { FieldError(field: "person." + $0.field, code: $0.code, message: $0.message) }
             )
+        } catch RegistryError.duplicateNationalID where actor.principal.role == .citizen {
+            // A citizen is not told whose record holds the number (staff are, with an audited look-up).
+            throw AppError(
+                .conflict,
+                code: "duplicate",
+                message: "This national ID number is already registered; ask the vaccination site to check it.",
+                field: "person.nationalId.number"
+            )
         }
         let (person, duplicates) = registered
         return .created(.init(body: .json(.init(person, possibleDuplicates: duplicates))))
@@ -196,7 +208,10 @@ struct APIHandler: APIProtocol {
             throw AppError.invalidField("duplicateId", "The duplicate id is not a UUID.")
         }
         let reason = body.reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (3...500).contains(reason.count) else {
+        guard !reason.hasControlCharacters else {
+            throw AppError.invalidField("reason", "Control characters are not allowed.")
+        }
+        guard (3...500).contains(reason.unicodeScalars.count) else {
             throw AppError.invalidField("reason", "Say why the records are the same person (3 to 500 characters).")
         }
         let person = try await registry.merge(

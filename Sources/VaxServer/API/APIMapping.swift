@@ -112,6 +112,9 @@ extension PersonQuery {
         } else if let phone = body.phone {
             self = .phone(try PhoneNumber.normalise(phone).get())
         } else if let name = body.name {
+            guard !name.hasControlCharacters else {
+                throw AppError.invalidField("name", "Control characters are not allowed.")
+            }
             let folded = TextFolding.fold(name)
             guard (1...100).contains(folded.count) else {
                 throw AppError.invalidField("name", "Give 1 to 100 letters of the name.")

@@ -18,7 +18,7 @@ public struct AppConfiguration: Sendable {
     public var devTokens: String
     /// Largest request body accepted, bytes (`http.body.limit`, `HTTP_BODY_LIMIT`).
     public var bodyLimit: Int
-    /// Whether to load demo people into an empty database (`demo.seed`, `DEMO_SEED`).
+    /// Whether to load demo people into an empty database (`demo.seed`, `DEMO_SEED`); default: on SQLite only.
     public var seedDemoData: Bool
     /// Log level (`log.level`, `LOG_LEVEL`).
     public var logLevel: Logger.Level
@@ -47,7 +47,9 @@ public struct AppConfiguration: Sendable {
         devTokens = reader.string(forKey: "auth.dev.tokens", isSecret: true, default: "")
         bodyLimit = reader.int(forKey: "http.body.limit", default: 1_048_576)
         guard bodyLimit >= 1024 else { throw ConfigurationError(key: "HTTP_BODY_LIMIT", reason: "at least 1024 bytes") }
-        seedDemoData = reader.bool(forKey: "demo.seed", default: true)
+        // Demo people only where nobody real lives: on by default for SQLite (development), off for PostgreSQL.
+        let isSQLite = if case .postgres = database { false } else { true }
+        seedDemoData = reader.bool(forKey: "demo.seed", default: isSQLite)
         servedOverHTTPS = reader.bool(forKey: "http.https", default: false)
         let level = reader.string(forKey: "log.level", default: "info")
         guard let logLevel = Logger.Level(rawValue: level) else {

@@ -84,10 +84,12 @@ public func buildApplication(
         logger: logger
     )
     let seedDemoData = configuration.seedDemoData
+    let vaultToCheck = vault
     let provinces = configuration.unitProvinces
     app.beforeServerStarts {
         try await prepareDatabase(
             database,
+            vault: vaultToCheck,
             migrations: migrations,
             provinces: provinces,
             seedDemoData: seedDemoData,
@@ -102,6 +104,7 @@ public func buildApplication(
 /// Migrates, loads the reference data into an empty database, and the demo people when asked.
 public func prepareDatabase(
     _ database: VaxDatabase,
+    vault: NationalIDVault,
     migrations: MigrationRunner = MigrationRunner(),
     provinces: Set<String>? = nil,
     seedDemoData: Bool,
@@ -110,6 +113,11 @@ public func prepareDatabase(
     logger: Logger
 ) async throws {
     try await migrations.migrate(database, logger: logger)
+    do {
+        try await vault.checkMatches(database)
+    } catch let error as NationalIDVaultError {
+        throw ConfigurationError(key: "PERSON_ID_KEY", reason: error.description)
+    }
     if try await ReferenceDataImporter.isEmpty(database) {
         let summary = try await ReferenceDataImporter(provinces: provinces).importAll(into: database)
         logger.info("loaded reference data", metadata: ["summary": .string(summary.description)])

@@ -67,11 +67,44 @@ struct RequestMiddleware<Context: RequestContext>: RouterMiddleware {
         return value
     }
 
+    /// The query parameter a decoding error is about: the runtime does not name it, so find the
+    /// parameter whose value the error quotes, or the one that is not the integer expected.
+    static func parameter(in path: String, for error: DecodingError) -> String? {
+        guard let query = path.split(separator: "?", maxSplits: 1).dropFirst().first else { return nil }
+        let items = query.split(separator: "&").map { item in
+            let parts = item.split(separator: "=", maxSplits: 1).map {
+                String($0).removingPercentEncoding ?? String($0)
+            }
+            return (name: parts[0], value: parts.count > 1 ? parts[1] : "")
+        }
+        switch error {
+        case .dataCorrupted(let context):
+            return items.first { !$0.value.isEmpty && context.debugDescription.hasSuffix("value \($0.value)") }?.name
+        case .typeMismatch(let type, _) where type == Int.self:
+            return items.first { Int($0.value) == nil }?.name
+        default:
+            return nil
+        }
+    }
+
     static func clientError(for error: any Error, logger: Logger) -> AppError {
         if let appError = AppError(mapping: error) { return appError }
         if let serverError = error as? ServerError {
             if let appError = AppError(mapping: serverError.underlyingError) { return appError }
-            if let decoding = serverError.underlyingError as? DecodingError { return AppError(decoding: decoding) }
+            if let decoding = serverError.underlyingError as? DecodingError {
+                // Query and path parameters decode with an empty coding path; only GET operations have
+                // parameters that can fail to decode (POST bodies carry their own paths).
+                if serverError.request.method == .get {
+                    let field = Self.parameter(in: serverError.request.path ?? "", for: decoding)
+                    return AppError(
+                        .badRequest,
+                        code: "invalid_parameter",
+                        message: "\(field ?? "A query or path parameter") has a value that is not allowed.",
+                        field: field
+                    )
+                }
+                return AppError(decoding: decoding)
+            }
             let status = serverError.httpStatus
             if (400..<500).contains(status.code) {
                 return AppError(status, code: "bad_request", message: serverError.causeDescription)

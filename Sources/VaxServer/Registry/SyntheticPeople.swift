@@ -48,12 +48,13 @@ public struct SyntheticPeople: Sendable {
         let dateOfBirth = LocalDate(year: year, month: 1 + Int(random.next() % 12), day: 1 + Int(random.next() % 28))!
         let place = communes[index % communes.count]
         let created = Date(millisecondsSince1970: start.millisecondsSince1970 + Int64(index))
-        // 019 + century/sex digit + yy + 6 digits derived from the index: unique per person.
+        // 099 (no province has that code, so no real card does) + century/sex digit + yy + 6 digits
+        // derived from the index: unique per person.
         let centuryDigit = (year >= 2000 ? 2 : 0) + (sex == .female ? 1 : 0)
         let serial = String(index % 1_000_000).leftPadded(to: 6)
         let yy = String(year % 100).leftPadded(to: 2)
         let type: NationalIDType = index >= 1_000_000 ? .cmnd : .cccd
-        let number = type == .cccd ? "019\(centuryDigit)\(yy)\(serial)" : String(100_000_000 + index)
+        let number = type == .cccd ? "099\(centuryDigit)\(yy)\(serial)" : String(100_000_000 + index)
         let group = year < 1961 ? 9 : [1, 8, 13, 15, 16][Int(random.next() % 5)]
         return Person(
             id: Person.ID(UUIDv7.make(at: created, using: &random)),

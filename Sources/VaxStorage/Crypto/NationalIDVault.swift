@@ -1,11 +1,13 @@
 import Crypto
 import Foundation
+import SQLKit
 import VaxDomain
 
 /// Seals national ID numbers (AES-256-GCM) and makes their keyed hash (HMAC-SHA256) for look-up.
 ///
 /// Both keys are derived with HKDF from one 32-byte master key (`PERSON_ID_KEY`), so rotating the
-/// master key is one setting. The hash covers the number only, not the document type: a 12-digit
+/// master key derives both. (Changing the key needs a re-encryption of the registry, which is not
+/// built yet; `checkMatches` refuses a different key.) The hash covers the number only, not the document type: a 12-digit
 /// CMND and the CCCD that replaced it carry the same number and are the same person.
 public struct NationalIDVault: Sendable {
     private let sealingKey: SymmetricKey
@@ -51,6 +53,30 @@ public struct NationalIDVault: Sendable {
             hex.append(digits[Int(byte & 0x0F)])
         }
         return String(decoding: hex, as: UTF8.self)
+    }
+
+    /// A fingerprint of the key (an HMAC of a fixed text): equal for the same key, reveals nothing of it.
+    public var fingerprint: String { lookupHash(of: "vaxtrace key fingerprint v1") }
+
+    /// Records the key's fingerprint in an empty database, or checks it against the recorded one, so a
+    /// server never starts with a key other than the one the data was sealed with.
+    public func checkMatches(_ database: VaxDatabase) async throws {
+        let fingerprint = self.fingerprint
+        let recorded = try await database.write { sql in
+            if let existing = try await sql.select().column("fingerprint").from("key_fingerprints")
+                .where("purpose", .equal, "national-id").first(decodingColumn: "fingerprint", as: String.self)
+            {
+                return existing
+            }
+            try await sql.insert(into: "key_fingerprints").columns("purpose", "fingerprint")
+                .values(SQLBind("national-id"), SQLBind(fingerprint)).run()
+            return fingerprint
+        }
+        guard recorded == fingerprint else {
+            throw NationalIDVaultError.badKey(
+                "this is not the key the registry's national ID numbers were sealed with; use that key"
+            )
+        }
     }
 
     /// The number sealed with a random nonce, base64 of nonce ‖ ciphertext ‖ tag.

@@ -162,15 +162,15 @@ final class SQLiteBackend: DatabaseBackend, Service {
 
     func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         guard !readers.isEmpty else {
-            return try await writeLock.withLock { try await body(self.writer.sql(queryLogLevel: .trace)) }
+            return try await writeLock.withLock { try await body(self.writer.sql(queryLogLevel: nil)) }
         }
         let reader = readers[nextReader.next() % readers.count]
-        return try await body(reader.sql(queryLogLevel: .trace))
+        return try await body(reader.sql(queryLogLevel: nil))
     }
 
     func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await writeLock.withLock {
-            let database = self.writer.sql(queryLogLevel: .trace)
+            let database = self.writer.sql(queryLogLevel: nil)
             try await database.raw("BEGIN IMMEDIATE").run()
             do {
                 let result = try await body(database)
@@ -243,7 +243,7 @@ final class PostgresBackend: DatabaseBackend, Service {
     func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         await started.wait()
         return try await client.withConnection { connection in
-            try await body(connection.sql(queryLogLevel: .trace))
+            try await body(connection.sql(queryLogLevel: nil))
         }
     }
 
@@ -251,7 +251,7 @@ final class PostgresBackend: DatabaseBackend, Service {
         await started.wait()
         do {
             return try await client.withTransaction(logger: logger) { connection in
-                try await body(connection.sql(queryLogLevel: .trace))
+                try await body(connection.sql(queryLogLevel: nil))
             }
         } catch let error as PostgresTransactionError {
             // The body's own error is what callers act on (as on SQLite); keep the wrapper only when

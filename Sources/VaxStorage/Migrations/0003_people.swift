@@ -68,5 +68,13 @@ let m0003People = Migration(
         )
         """,
         "CREATE INDEX duplicate_reviews_status ON duplicate_reviews (status, created_at)",
+        // The fingerprint of the key the national IDs were sealed with: starting with another key
+        // would make every sealed number unreadable and every look-up miss.
+        """
+        CREATE TABLE key_fingerprints (
+            purpose TEXT PRIMARY KEY,
+            fingerprint TEXT NOT NULL CHECK (length(fingerprint) = 32)
+        )
+        """,
     ]
 )

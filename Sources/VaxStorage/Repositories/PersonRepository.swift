@@ -153,8 +153,12 @@ public struct SQLPersonRepository: PersonRepository {
         guard survivor != duplicate else { throw RegistryError.mergeWithItself }
         let auditIDs = (ids.next(at: date), ids.next(at: date))
         try await database.write { sql in
+            // Lock both rows (PostgreSQL; SQLite has one writer) in id order, so two merges of the same
+            // pair, in either direction, run one after the other and the second sees the first's result.
             let records = try await Self.load(
-                where: { $0.where("id", .in, [survivor.description, duplicate.description]) },
+                where: {
+                    $0.where("id", .in, [survivor.description, duplicate.description]).orderBy("id").for(.update)
+                },
                 on: sql
             )
             guard let kept = records.first(where: { $0.id == survivor.description }) else {
