@@ -40,6 +40,11 @@ import VaxTestSupport
             #expect(try await units.children(scheme: .tier2of2025, code: "19").count == 92)
             #expect(try await units.unit(scheme: .tier3of2021, code: "169")?.name == "Huyện Đồng Hỷ")
             #expect(try await units.unit(scheme: .tier2of2025, code: "169") == nil)
+            // The new Thái Nguyên took in Bắc Kạn (06): its 2021 units load with province 19.
+            #expect(try await units.provinces(scheme: .tier3of2021).map(\.code) == ["06", "19"])
+            let fromBacKan = try await units.conversions(oldCommuneCode: "01834")
+            #expect(fromBacKan.first?.newProvinceCode == "19")
+            #expect(fromBacKan.first?.oldCommuneName == "Phường Nguyễn Thị Minh Khai")
         }
     }
 

@@ -42,6 +42,26 @@ import VaxTestSupport
         }
     }
 
+    /// Replicas of the server starting together against one PostgreSQL (an SQLite file belongs to
+    /// one process, so this is PostgreSQL's concern only).
+    @Test(arguments: TestDatabase.engines.filter { $0 == .postgres })
+    func serversStartingTogetherMigrateOnce(engine: DatabaseEngine) async throws {
+        try await TestDatabase.withEmptyDatabaseURL(engine, file: true) { url in
+            let location = try DatabaseLocation(url: url)
+            let applied = try await withThrowingTaskGroup(of: [String].self) { group in
+                for _ in 0..<3 {
+                    group.addTask {
+                        try await VaxDatabase.withDatabase(location, logger: TestDatabase.logger) { database in
+                            try await MigrationRunner().migrate(database, logger: TestDatabase.logger)
+                        }
+                    }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            #expect(applied.sorted() == VaxtraceMigrations.all.map(\.name).sorted())
+        }
+    }
+
     @Test(arguments: TestDatabase.engines)
     func refusesADivergentHistory(engine: DatabaseEngine) async throws {
         try await TestDatabase.withDatabase(engine, provinces: []) { database in

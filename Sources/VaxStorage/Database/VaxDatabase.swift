@@ -144,7 +144,8 @@ final class SQLiteBackend: DatabaseBackend, Service {
             "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000", "PRAGMA synchronous = NORMAL",
             "PRAGMA cache_size = -65536", "PRAGMA temp_store = MEMORY",
         ]
-        for pragma in (path == nil ? [] : ["PRAGMA journal_mode = WAL"]) + pragmas {
+        // busy_timeout first: switching to WAL needs a lock another process may hold.
+        for pragma in ["PRAGMA busy_timeout = 5000"] + (path == nil ? [] : ["PRAGMA journal_mode = WAL"]) + pragmas {
             try await writer.sql().raw(SQLQueryString(pragma)).run()
         }
         var readers: [SQLiteConnection] = []

@@ -88,10 +88,17 @@ public struct MigrationRunner: Sendable {
         try await ensureHistoryTable(on: database)
         let pending = try await pending(on: database)
         let offset = migrations.count - pending.count
+        var appliedNames: [String] = []
         for (index, migration) in pending.enumerated() {
             let statements = migration.sql(for: database.engine)
             let appliedAt = Int64(clock().timeIntervalSince1970 * 1000)
-            try await database.write { sql in
+            let applied = try await database.write { sql in
+                // Two servers starting together: the second waits here, then finds the step done.
+                try await Self.lockHistory(sql, engine: database.engine)
+                let recorded = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+                    .from("schema_migrations").where("name", .equal, migration.name)
+                    .first(decodingColumn: "n", as: Int.self)
+                guard recorded == 0 else { return false }
                 for statement in statements {
                     try await sql.raw(SQLQueryString(statement)).run()
                 }
@@ -104,10 +111,14 @@ public struct MigrationRunner: Sendable {
                         SQLBind(appliedAt)
                     )
                     .run()
+                return true
             }
-            logger.info("applied migration", metadata: ["migration": .string(migration.name)])
+            if applied {
+                appliedNames.append(migration.name)
+                logger.info("applied migration", metadata: ["migration": .string(migration.name)])
+            }
         }
-        return pending.map(\.name)
+        return appliedNames
     }
 
     /// Whether every migration of this build is applied and the history matches.
@@ -143,8 +154,17 @@ public struct MigrationRunner: Sendable {
         }
     }
 
+    /// Serialises migrating processes on PostgreSQL (a transaction-scoped advisory lock); SQLite's
+    /// write lock already does.
+    private static func lockHistory(_ sql: any SQLDatabase, engine: DatabaseEngine) async throws {
+        if engine == .postgres {
+            try await sql.raw("SELECT pg_advisory_xact_lock(7415001) IS NULL AS locked").run()
+        }
+    }
+
     private func ensureHistoryTable(on database: VaxDatabase) async throws {
         try await database.write { sql in
+            try await Self.lockHistory(sql, engine: database.engine)
             try await sql.raw(
                 """
                 CREATE TABLE IF NOT EXISTS schema_migrations (

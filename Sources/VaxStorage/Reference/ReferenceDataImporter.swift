@@ -43,9 +43,14 @@ public struct ReferenceDataImporter: Sendable {
     @discardableResult
     public func importAll(into database: VaxDatabase) async throws -> Summary {
         let groups = try Self.priorityGroups()
-        let units2021 = try units2021()
-        let units2025 = try units2025()
         let conversions = try conversions()
+        // A province of 2025 took in communes of other 2021 provinces (Thái Nguyên took Bắc Kạn's):
+        // their old units are loaded too, so back-entered 2021 addresses there still validate.
+        let oldProvinces = provinces.map { selected in
+            selected.union(conversions.filter { selected.contains($0.newProvinceCode) }.map(\.oldProvinceCode))
+        }
+        let units2021 = try units2021(provinces: oldProvinces)
+        let units2025 = try units2025()
         return try await database.write { sql in
             var summary = Summary()
             summary.priorityGroups = try await Self.upsertPriorityGroups(groups, on: sql)
@@ -78,7 +83,7 @@ public struct ReferenceDataImporter: Sendable {
         provinces.map { $0.contains(province) } ?? true
     }
 
-    func units2021() throws -> [AdminUnit] {
+    func units2021(provinces selected: Set<String>?) throws -> [AdminUnit] {
         let table = try table("units-2021.csv")
         let columns = try [
             "province_code", "province_name", "district_code", "district_name", "commune_code", "commune_name",
@@ -89,7 +94,7 @@ public struct ReferenceDataImporter: Sendable {
         var communes: [AdminUnit] = []
         for row in table.rows {
             let province = row[columns[0]]
-            guard included(province) else { continue }
+            guard selected.map({ $0.contains(province) }) ?? true else { continue }
             let district = row[columns[2]]
             provinces[province] = AdminUnit(
                 scheme: .tier3of2021,
