@@ -141,6 +141,11 @@ import VaxTestSupport
             #expect(badLimit.status == .badRequest && badLimit.errorField == "limit")
             let badScheme = try await client.send(.get, "/api/v1/units/provinces?scheme=2030", token: nil)
             #expect(badScheme.status == .badRequest && badScheme.errorField == "scheme")
+            // Odd query strings (an empty name, a lone "=") are answered, not crashed on.
+            for query in ["=", "&=&", "=5&limit=x", "limit", "=x"] {
+                let odd = try await client.send(.get, "/api/v1/duplicate-reviews?\(query)")
+                #expect(odd.status.code < 500, "\(query): \(odd.status)")
+            }
             let badLimitParameter = try await client.send(.get, "/api/v1/duplicate-reviews?limit=abc")
             #expect(badLimitParameter.status == .badRequest && badLimitParameter.errorField == "limit")
             let missing = try await client.send(.get, "/api/v1/people/\(UUIDv7.make().uuidString)")

@@ -72,10 +72,10 @@ struct RequestMiddleware<Context: RequestContext>: RouterMiddleware {
     static func parameter(in path: String, for error: DecodingError) -> String? {
         guard let query = path.split(separator: "?", maxSplits: 1).dropFirst().first else { return nil }
         let items = query.split(separator: "&").map { item in
-            let parts = item.split(separator: "=", maxSplits: 1).map {
+            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map {
                 String($0).removingPercentEncoding ?? String($0)
             }
-            return (name: parts[0], value: parts.count > 1 ? parts[1] : "")
+            return (name: parts.first ?? "", value: parts.count > 1 ? parts[1] : "")
         }
         switch error {
         case .dataCorrupted(let context):
@@ -108,6 +108,15 @@ struct RequestMiddleware<Context: RequestContext>: RouterMiddleware {
             let status = serverError.httpStatus
             if (400..<500).contains(status.code) {
                 return AppError(status, code: "bad_request", message: serverError.causeDescription)
+            }
+            // No operation input means the request could not be turned into one (a malformed query
+            // string, say): the client's mistake, not the server's.
+            if serverError.operationInput == nil, !(serverError.underlyingError is any HTTPResponseError) {
+                return AppError(
+                    .badRequest,
+                    code: "malformed_request",
+                    message: "The request could not be read: check the query string, the headers and the body."
+                )
             }
             logger.error(
                 "request failed",
