@@ -36,11 +36,8 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
-        let configuration = try await common.configuration()
-        let logger = commandLogger(configuration)
-        try prepareDirectory(for: configuration.database)
-        let applied = try await VaxDatabase.withDatabase(configuration.database, logger: logger) { database in
-            try await MigrationRunner().migrate(database, logger: logger)
+        let applied = try await common.withDatabase(migrate: false) { database, configuration in
+            try await MigrationRunner().migrate(database, logger: commandLogger(configuration))
         }
         print(applied.isEmpty ? "database is up to date" : "applied: \(applied.joined(separator: ", "))")
     }
@@ -54,12 +51,8 @@ struct Seed: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
-        let configuration = try await common.configuration()
-        let logger = commandLogger(configuration)
-        let vault = try configuration.nationalIDVault()
-        try prepareDirectory(for: configuration.database)
-        let count = try await VaxDatabase.withDatabase(configuration.database, logger: logger) { database in
-            try await MigrationRunner().migrate(database, logger: logger)
+        let count = try await common.withDatabase { database, configuration in
+            let vault = try configuration.nationalIDVault()
             try await vault.checkMatches(database)
             try await ReferenceDataImporter().importAll(into: database)
             let people = SQLPersonRepository(database: database, vault: vault)
@@ -89,26 +82,12 @@ struct Units: AsyncParsableCommand {
         var from: String?
 
         func run() async throws {
-            let configuration = try await common.configuration()
-            let logger = commandLogger(configuration)
-            try prepareDirectory(for: configuration.database)
             let directory = from.map { URL(fileURLWithPath: $0) }
-            let summary = try await VaxDatabase.withDatabase(configuration.database, logger: logger) { database in
-                try await MigrationRunner().migrate(database, logger: logger)
-                return try await ReferenceDataImporter(directory: directory).importAll(into: database)
+            let summary = try await common.withDatabase { database, _ in
+                try await ReferenceDataImporter(directory: directory).importAll(into: database)
             }
             print("imported \(summary)")
         }
-    }
-}
-
-/// SQLite creates the file but not its folder.
-func prepareDirectory(for location: DatabaseLocation) throws {
-    if case .sqliteFile(let path) = location {
-        try FileManager.default.createDirectory(
-            at: URL(fileURLWithPath: path).deletingLastPathComponent(),
-            withIntermediateDirectories: true
-        )
     }
 }
 
@@ -126,9 +105,7 @@ struct Audit: AsyncParsableCommand {
         @OptionGroup var common: CommonOptions
 
         func run() async throws {
-            let configuration = try await common.configuration()
-            let logger = commandLogger(configuration)
-            let verdict = try await VaxDatabase.withDatabase(configuration.database, logger: logger) { database in
+            let verdict = try await common.withDatabase(migrate: false) { database, _ in
                 guard try await MigrationRunner().isUpToDate(database) else {
                     throw ValidationError("the database is not migrated; run vaxtrace migrate")
                 }

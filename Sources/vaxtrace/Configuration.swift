@@ -2,6 +2,7 @@ import ArgumentParser
 import Configuration
 import Logging
 import VaxServer
+import VaxStorage
 
 /// Options every command shares; the command line wins over the environment, which wins over `.env`.
 struct CommonOptions: ParsableArguments {
@@ -33,6 +34,19 @@ struct CommonOptions: ParsableArguments {
 
     func configuration(extra: [String: ConfigContent?] = [:]) async throws -> AppConfiguration {
         try AppConfiguration(reader: try await reader(extra: extra))
+    }
+
+    /// Opens the configured database for a command, migrated first unless `migrate` is false.
+    func withDatabase<T: Sendable>(
+        migrate: Bool = true,
+        _ body: @Sendable (VaxDatabase, AppConfiguration) async throws -> T
+    ) async throws -> T {
+        let configuration = try await configuration()
+        let logger = commandLogger(configuration)
+        return try await VaxDatabase.withDatabase(configuration.database, logger: logger) { database in
+            if migrate { try await MigrationRunner().migrate(database, logger: logger) }
+            return try await body(database, configuration)
+        }
     }
 }
 

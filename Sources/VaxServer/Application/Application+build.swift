@@ -25,12 +25,6 @@ public func buildApplication(
     let logger = baseLogger
     let tokens = try DevelopmentTokens(configuration.devTokens)
     let vault = try configuration.nationalIDVault()
-    if case .sqliteFile(let path) = configuration.database {
-        try FileManager.default.createDirectory(
-            at: URL(fileURLWithPath: path).deletingLastPathComponent(),
-            withIntermediateDirectories: true
-        )
-    }
     let database = try await VaxDatabase.open(configuration.database, logger: logger)
     let migrations = MigrationRunner()
     let units = SQLAdminUnitRepository(database: database)

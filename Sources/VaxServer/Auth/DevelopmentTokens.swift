@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import VaxStorage
 
 /// Bearer tokens from configuration (`AUTH_DEV_TOKENS`), until real sign-in lands (#3).
 ///
@@ -38,6 +39,6 @@ public struct DevelopmentTokens: Sendable {
     }
 
     private static func digest(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: Data(token.utf8)))
     }
 }

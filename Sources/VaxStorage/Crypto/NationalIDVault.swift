@@ -45,14 +45,7 @@ public struct NationalIDVault: Sendable {
     /// 128 bits keep collisions out of reach for any population while halving the unique index.
     public func lookupHash(of number: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data(number.utf8), using: hashingKey)
-        let digits = Array("0123456789abcdef".utf8)
-        var hex = [UInt8]()
-        hex.reserveCapacity(32)
-        for byte in mac.prefix(16) {
-            hex.append(digits[Int(byte >> 4)])
-            hex.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: hex, as: UTF8.self)
+        return Hex.encode(mac.prefix(16))
     }
 
     /// A fingerprint of the key (an HMAC of a fixed text): equal for the same key, reveals nothing of it.

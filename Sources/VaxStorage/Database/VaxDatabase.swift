@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Metrics
 import NIOSSL
@@ -136,6 +137,13 @@ final class SQLiteBackend: DatabaseBackend, Service {
     }
 
     static func open(path: String?, logger: Logger) async throws -> SQLiteBackend {
+        if let path {
+            // SQLite creates the file but not its folder (the default is under ./var/).
+            try FileManager.default.createDirectory(
+                at: URL(fileURLWithPath: path).deletingLastPathComponent(),
+                withIntermediateDirectories: true
+            )
+        }
         let storage: SQLiteConnection.Storage = path.map { .file(path: $0) } ?? .memory
         let writer = try await SQLiteConnection.open(storage: storage, logger: logger)
         // A 64 MiB page cache per connection (SQLite's default is 2 MiB): the registry's indexes of a

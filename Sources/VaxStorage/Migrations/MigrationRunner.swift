@@ -23,7 +23,7 @@ public struct Migration: Sendable {
     /// SHA-256 of the statements, recorded so that an edited migration is caught.
     public var checksum: String {
         let digest = SHA256.hash(data: Data(statements.joined(separator: ";\n").utf8))
-        return digest.map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(digest)
     }
 
     func sql(for engine: DatabaseEngine) -> [String] {

@@ -26,7 +26,7 @@ public enum AuditChain {
         ]
         // The unit separator cannot appear unescaped in a field's meaning; lengths make it unambiguous.
         let canonical = previous + fields.map { "\($0.utf8.count):\($0)" }.joined(separator: "\u{1F}")
-        return SHA256.hash(data: Data(canonical.utf8)).hexString
+        return Hex.encode(SHA256.hash(data: Data(canonical.utf8)))
     }
 
     /// Appends entries inside the caller's transaction. The first statement takes the head row's lock
@@ -110,18 +110,4 @@ enum AuditRepositoryColumns {
         "seq", "id", "occurred_at", "actor", "actor_role", "actor_scope", "action", "person_id", "reason",
         "request_id", "prev_hash", "row_hash",
     ]
-}
-
-extension Digest {
-    /// Lower-case hex.
-    var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var hex = [UInt8]()
-        hex.reserveCapacity(Self.byteCount * 2)
-        for byte in self {
-            hex.append(digits[Int(byte >> 4)])
-            hex.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: hex, as: UTF8.self)
-    }
 }
