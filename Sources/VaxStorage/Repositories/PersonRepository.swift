@@ -94,7 +94,7 @@ public struct SQLPersonRepository: PersonRepository {
     public func create(_ person: Person, audit: AuditEntry) async throws -> PersonCreation {
         let hash = person.nationalID.map { vault.lookupHash(of: $0.number) }
         let values = try rowValues(person, hash: hash)
-        let reviewIDs = (0..<8).map { _ in ids.next(at: person.createdAt) }
+        let ids = self.ids
         do {
             return try await database.write { sql in
                 if let hash, let existing = try await Self.personID(withHash: hash, on: sql) {
@@ -105,11 +105,11 @@ public struct SQLPersonRepository: PersonRepository {
                 try await Self.insertGroups([(person.id, person.priorityGroups)], on: sql)
                 try faults?.hit("groups-written")
                 let duplicates = try await Self.likelyDuplicates(of: person, on: sql)
-                for (index, candidate) in duplicates.prefix(reviewIDs.count).enumerated() {
+                for candidate in duplicates {
                     try await sql.insert(into: "duplicate_reviews")
                         .columns("id", "person_id", "candidate_id", "reason", "status", "created_at")
                         .values(
-                            SQLBind(reviewIDs[index].uuidString.lowercased()),
+                            SQLBind(ids.next(at: person.createdAt).uuidString.lowercased()),
                             SQLBind(person.id.description),
                             SQLBind(candidate.description),
                             SQLBind("same folded name, date of birth and phone"),
