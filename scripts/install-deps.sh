@@ -2,7 +2,7 @@
 # Installs the system packages Vaxtrace needs on Debian 12 / Ubuntu (run as root, or with sudo).
 #   run:  nothing beyond the Swift toolchain (SQLite is embedded)
 #   test: a PostgreSQL server for the throwaway test database, python3 (port probe, and a virtual
-#         environment for schemathesis from PyPI)
+#         environment for schemathesis from PyPI), zbarimg (a real QR decoder for the QR tests)
 set -euo pipefail
 what=${1:-run}
 need=()
@@ -11,6 +11,7 @@ if [ "$what" = test ] || [ "$what" = bench ]; then
   command -v python3 >/dev/null || need+=(python3)
   python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
   command -v psql >/dev/null || need+=(postgresql-client)
+  command -v zbarimg >/dev/null || need+=(zbar-tools)
 fi
 command -v openssl >/dev/null || need+=(openssl)
 command -v curl >/dev/null || need+=(curl)

@@ -5,7 +5,10 @@ import ArgumentParser
 struct Vaxtrace: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Vaxtrace: vaccination campaign and epidemic response platform.",
-        subcommands: [Serve.self, Migrate.self, Seed.self, Units.self, Audit.self, Bench.self],
+        subcommands: [
+            Serve.self, Migrate.self, Seed.self, Units.self, Audit.self, Users.self, Facilities.self, Outbox.self,
+            Bench.self,
+        ],
         defaultSubcommand: Serve.self
     )
 }

@@ -67,7 +67,9 @@ import VaxTestSupport
         }.joined(separator: ",")
         let tokenValue = ConfigValue(ConfigContent.string(tokens), isSecret: true)
         try await TestDatabase.withEmptyDatabaseURL(engine) { url in
-            let app = try await buildApplication(reader: testReader(url: url, extra: ["auth.dev.tokens": tokenValue]))
+            let app = try await buildApplication(
+                reader: testReader(url: url, extra: ["auth.dev.tokens": tokenValue, "auth.bcrypt.cost": 4])
+            )
             try await app.test(.router) { client in
                 for operation in operations {
                     let uri =
@@ -76,6 +78,7 @@ import VaxTestSupport
                         .replacingOccurrences(of: "{scheme}", with: "2025")
                         .replacingOccurrences(of: "{code}", with: "19")
                         .replacingOccurrences(of: "{oldCommuneCode}", with: "05713")
+                        .replacingOccurrences(of: "{tokenId}", with: UUID().uuidString.lowercased())
                         + (operation.id == "searchUnits" ? "?q=dong" : "")
                     let body = operation.hasBody ? "{}" : nil
                     let isPublic = operation.roles == ["public"]
@@ -112,5 +115,76 @@ import VaxTestSupport
                 }
             }
         }
+    }
+}
+
+/// Every operation on a person's record × every role allowed to call it: a person in the caller's
+/// scope is reachable, a person outside it is a 403 (`out_of_scope` for staff).
+@Suite struct ScopeMatrixTests {
+    @Test(arguments: TestDatabase.engines)
+    func personOperationsInAndOutOfScope(engine: DatabaseEngine) async throws {
+        let operations = try AuthorizationMatrixTests.operations().filter { $0.path.contains("{personId}") }
+        #expect(operations.count >= 4)
+        let staffRoles = Role.allCases.filter { $0 != .citizen }
+        let tokens = staffRoles.map { role in
+            "\(AuthorizationMatrixTests.token(for: role)):\(role.rawValue):\(role == .systemAdmin ? "*" : "unit/19")"
+        }.joined(separator: ",")
+        let extra: [AbsoluteConfigKey: ConfigValue] = [
+            "auth.dev.tokens": .init(.string(tokens + ",\(TestTokens.admin):system_admin:*"), isSecret: true)
+        ]
+        try await withIdentityApp(engine, extra: extra) { client, harness in
+            let (inside, outside) = try await AccessTests.residents(client)
+            let citizen = try await client.signInCitizen("+84912345678", harness: harness)
+            for operation in operations {
+                for role in Role.allCases where operation.roles.contains(role.rawValue) {
+                    let token = role == .citizen ? citizen : AuthorizationMatrixTests.token(for: role)
+                    // A system administrator's scope is everything: there is no outside.
+                    let cases = role == .systemAdmin ? [(inside, true)] : [(inside, true), (outside, false)]
+                    for (person, reachable) in cases {
+                        // Each request gets a fresh duplicate to merge, so merges never collide.
+                        let body: String? =
+                            switch operation.id {
+                            case "createDependant":
+                                #"{"relationship": "child", "person": {"fullName": "Nguyễn Bảo An", "dateOfBirth": "2019-06-01", "sex": "male", "address": {"provinceCode": "19", "communeCode": "05692"}, "priorityGroups": [16]}}"#
+                            case "mergePeople":
+                                #"{"duplicateId": "\#(try await Self.duplicate(client, of: person == inside))", "reason": "same person"}"#
+                            default: operation.hasBody ? "{}" : nil
+                            }
+                        let uri = operation.path.replacingOccurrences(of: "{personId}", with: person)
+                        let response = try await client.send(operation.method, uri, token: token, json: body)
+                        if reachable {
+                            #expect(
+                                ![401, 403].contains(response.status.code),
+                                "\(operation.id) as \(role.rawValue) in scope: \(response.status) \(response.text)"
+                            )
+                        } else {
+                            #expect(
+                                response.status == .forbidden,
+                                "\(operation.id) as \(role.rawValue) out of scope: \(response.status) \(response.text)"
+                            )
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A fresh person to merge away, in Thái Nguyên or in Hà Nội.
+    static func duplicate(_ client: any TestClientProtocol, of thaiNguyen: Bool) async throws -> String {
+        let serial = String(Int.random(in: 100_000...999_999))
+        var body = personJSON(
+            name: "Bản Sao",
+            cccd: (thaiNguyen ? "019087" : "001087") + serial,
+            phone: "0966" + serial
+        )
+        if !thaiNguyen {
+            body = body.replacingOccurrences(
+                of: #""provinceCode": "19", "communeCode": "05692""#,
+                with: #""provinceCode": "01", "communeCode": "00004""#
+            )
+        }
+        let created = try await client.send(.post, "/api/v1/people", json: body)
+        #expect(created.status == .created, "\(created.text)")
+        return try #require(created.object["id"] as? String)
     }
 }

@@ -11,6 +11,8 @@ struct APIHandler: APIProtocol {
     let migrations: MigrationRunner
     let units: any AdminUnitRepository
     let registry: PersonRegistry
+    let identity: IdentityService
+    let audit: any AuditRepository
 
     // MARK: Health
 
@@ -174,13 +176,13 @@ struct APIHandler: APIProtocol {
         guard case .json(let body) = input.body else { throw AppError.unsupportedMediaType }
         let guardian = try personID(input.path.personId)
         let actor = try actor(reason: "dependant registration")
-        try Policy.authorizeManageDependants(of: guardian, by: actor.principal)
         let relationship = Relationship(rawValue: body.relationship.rawValue) ?? .other
         let registered: (person: Person, likelyDuplicates: [Person.ID])
         do {
-            registered = try await registry.register(
+            registered = try await registry.registerDependant(
                 PersonDraft(api: body.person),
-                guardian: (guardian, relationship),
+                guardian: guardian,
+                relationship: relationship,
                 by: actor
             )
         } catch let failure as ValidationFailure {
@@ -246,6 +248,33 @@ struct APIHandler: APIProtocol {
                 )
             )
         )
+    }
+
+    func breakGlass(_ input: Operations.BreakGlass.Input) async throws -> Operations.BreakGlass.Output {
+        guard case .json(let body) = input.body else { throw AppError.unsupportedMediaType }
+        let reason = body.reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.hasControlCharacters, (15...500).contains(reason.unicodeScalars.count) else {
+            throw AppError.invalidField(
+                "reason",
+                "Say why this look-up is necessary, 15 to 500 characters; the data-protection officer reads it."
+            )
+        }
+        guard (body.personId == nil) != (body.nationalId == nil) else {
+            throw AppError.invalidField("personId", "Give exactly one of personId and nationalId.")
+        }
+        let id = try body.personId.map { try personID($0) }
+        if let number = body.nationalId, number.isEmpty || number.count > 30 || number.hasControlCharacters {
+            throw AppError.invalidField("nationalId", "Give the ID number as printed (up to 30 characters).")
+        }
+        guard let call = CallContext.current, let principal = call.principal else {
+            throw AppError(.unauthorized, code: "unauthenticated", message: "Sign in.")
+        }
+        let found = try await registry.breakGlass(
+            personID: id,
+            nationalID: body.nationalId.map { $0.filter { !$0.isWhitespace } },
+            by: Actor(principal: principal, requestID: call.requestID, reason: "break the glass: \(reason)")
+        )
+        return .ok(.init(body: .json(.init(items: found.map { Components.Schemas.Person($0) }))))
     }
 
     // MARK: - Input helpers

@@ -18,6 +18,8 @@ public struct AppError: Error, HTTPResponseError, Sendable {
     public var details: [FieldError]
     /// The existing record, for a duplicate.
     public var existingID: String?
+    /// Seconds to wait, sent as `Retry-After` (429, 503).
+    public var retryAfter: Int?
 
     /// An error.
     public init(
@@ -34,6 +36,13 @@ public struct AppError: Error, HTTPResponseError, Sendable {
         self.field = field
         self.details = details
         self.existingID = existingID
+    }
+
+    /// A 429 with `Retry-After`.
+    public static func tooManyRequests(_ message: String, _ seconds: Int, code: String = "rate_limited") -> AppError {
+        var error = AppError(.tooManyRequests, code: code, message: message)
+        error.retryAfter = max(1, seconds)
+        return error
     }
 
     /// A 400 naming one field.
@@ -64,6 +73,7 @@ public struct AppError: Error, HTTPResponseError, Sendable {
     func response(requestID: String?) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: body(requestID: requestID)))
     }
 

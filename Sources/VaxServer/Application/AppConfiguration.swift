@@ -27,6 +27,18 @@ public struct AppConfiguration: Sendable {
     /// Province codes whose units are loaded (`units.provinces`, `UNITS_PROVINCES`); `nil` loads the country.
     public var unitProvinces: Set<String>?
 
+    /// Sign-in timings and limits (`AUTH_BCRYPT_COST`, `SESSION_IDLE_MINUTES`, `SESSION_ABSOLUTE_HOURS`,
+    /// `RATE_OTP_IP_HOUR`, `SMS_TEMPLATE`).
+    public var identity: IdentitySettings
+    /// Request limits per minute.
+    public var rateLimits: RateLimits
+    /// The SMS provider's URL (`sms.gateway.url`, `SMS_GATEWAY_URL`); without it messages stay in the outbox.
+    public var smsGatewayURL: URL?
+    /// The SMS provider's user (`sms.gateway.username`, `SMS_GATEWAY_USERNAME`).
+    public var smsGatewayUsername: String
+    /// The SMS provider's password (`sms.gateway.password`, `SMS_GATEWAY_PASSWORD`).
+    public var smsGatewayPassword: String
+
     /// The default database: an SQLite file under `./var/`.
     public static let defaultDatabaseURL = "sqlite://var/vaxtrace.sqlite"
 
@@ -65,6 +77,52 @@ public struct AppConfiguration: Sendable {
             throw ConfigurationError(key: "UNITS_PROVINCES", reason: "province codes of 2 digits, separated by commas")
         }
         unitProvinces = provinces.isEmpty ? nil : Set(provinces)
+
+        var identity = IdentitySettings()
+        let cost = reader.int(forKey: "auth.bcrypt.cost", default: 12)
+        guard (4...16).contains(cost) else { throw ConfigurationError(key: "AUTH_BCRYPT_COST", reason: "4 to 16") }
+        identity.bcryptCost = UInt8(cost)
+        let idle = reader.int(forKey: "session.idle.minutes", default: 30)
+        guard (1...1440).contains(idle) else {
+            throw ConfigurationError(key: "SESSION_IDLE_MINUTES", reason: "1 to 1440 minutes")
+        }
+        identity.staffIdle = Double(idle) * 60
+        let absolute = reader.int(forKey: "session.absolute.hours", default: 12)
+        guard (1...168).contains(absolute) else {
+            throw ConfigurationError(key: "SESSION_ABSOLUTE_HOURS", reason: "1 to 168 hours")
+        }
+        identity.staffAbsolute = Double(absolute) * 3600
+        identity.codesPerAddressPerHour = reader.int(forKey: "rate.otp.ip.hour", default: 20)
+        guard identity.codesPerAddressPerHour >= 1 else {
+            throw ConfigurationError(key: "RATE_OTP_IP_HOUR", reason: "at least 1")
+        }
+        identity.smsTemplate = reader.string(forKey: "sms.template", default: identity.smsTemplate)
+        guard identity.smsTemplate.contains("{code}") else {
+            throw ConfigurationError(key: "SMS_TEMPLATE", reason: "must contain {code}")
+        }
+        identity.secureCookies = servedOverHTTPS
+        self.identity = identity
+
+        var limits = RateLimits()
+        limits.signInPerMinute = reader.int(forKey: "rate.sign.in.per.minute", default: limits.signInPerMinute)
+        limits.publicPerMinute = reader.int(forKey: "rate.public.per.minute", default: limits.publicPerMinute)
+        limits.callerPerMinute = reader.int(forKey: "rate.caller.per.minute", default: limits.callerPerMinute)
+        guard limits.signInPerMinute >= 1, limits.publicPerMinute >= 1, limits.callerPerMinute >= 1 else {
+            throw ConfigurationError(key: "RATE_SIGN_IN_PER_MINUTE", reason: "rate limits are at least 1 per minute")
+        }
+        rateLimits = limits
+
+        let gateway = reader.string(forKey: "sms.gateway.url", default: "")
+        if gateway.isEmpty {
+            smsGatewayURL = nil
+        } else {
+            guard let url = URL(string: gateway), url.scheme == "https" || url.scheme == "http", url.host != nil else {
+                throw ConfigurationError(key: "SMS_GATEWAY_URL", reason: "an http(s) URL")
+            }
+            smsGatewayURL = url
+        }
+        smsGatewayUsername = reader.string(forKey: "sms.gateway.username", default: "")
+        smsGatewayPassword = reader.string(forKey: "sms.gateway.password", isSecret: true, default: "")
     }
 
     /// The vault for national IDs. Without a configured key, an SQLite database under `./var/` gets a

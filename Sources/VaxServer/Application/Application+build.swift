@@ -37,13 +37,33 @@ public func buildApplication(
         clock: clock
     )
 
-    let router = Router()
+    let identityStore = IdentityStore(database: database)
+    let gateway: any MessageGateway =
+        if let url = configuration.smsGatewayURL {
+            HTTPSMSGateway(
+                url: url,
+                username: configuration.smsGatewayUsername,
+                password: configuration.smsGatewayPassword
+            )
+        } else {
+            OutboxGateway(store: identityStore, clock: clock)
+        }
+    let identity = IdentityService(
+        store: identityStore,
+        vault: vault,
+        gateway: gateway,
+        settings: configuration.identity,
+        clock: clock
+    )
+
+    let router = Router(context: VaxRequestContext.self)
     router.add(middleware: MetricsMiddleware())
     router.add(
         middleware: RequestMiddleware(logger: logger, strictTransportSecurity: configuration.servedOverHTTPS)
     )
     router.add(middleware: BodyLimitMiddleware(limit: configuration.bodyLimit))
-    router.add(middleware: AuthenticationMiddleware(tokens: tokens))
+    router.add(middleware: AuthenticationMiddleware(tokens: tokens, identity: identity))
+    router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(), limits: configuration.rateLimits))
     router.get("/metrics") { _, _ in
         Response(
             status: .ok,
@@ -65,8 +85,15 @@ public func buildApplication(
             body: .init(byteBuffer: ByteBuffer(string: APIDocumentPage.html))
         )
     }
-    let handler = APIHandler(database: database, migrations: migrations, units: units, registry: registry)
-    try handler.registerHandlers(on: router, middlewares: [PolicyMiddleware()])
+    let handler = APIHandler(
+        database: database,
+        migrations: migrations,
+        units: units,
+        registry: registry,
+        identity: identity,
+        audit: SQLAuditRepository(database: database)
+    )
+    try handler.registerHandlers(on: router, middlewares: [PolicyMiddleware(identity: identity)])
 
     var app = Application(
         router: router,

@@ -31,12 +31,12 @@ struct RequestMiddleware<Context: RequestContext>: RouterMiddleware {
         context.logger = logger
         let started = ContinuousClock.now
         var response: Response
+        let call = CallContext(requestID: requestID, principal: nil, logger: logger)
         do {
-            response = try await CallContext.$current.withValue(
-                CallContext(requestID: requestID, principal: nil, logger: logger)
-            ) {
+            response = try await CallContext.$current.withValue(call) {
                 try await next(request, context)
             }
+            for cookie in call.cookies.all { response.headers.append(HTTPField(name: .setCookie, value: cookie)) }
         } catch {
             response = Self.clientError(for: error, logger: logger).response(requestID: requestID)
         }
@@ -189,10 +189,19 @@ struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// Establishes the principal from the bearer token. A wrong token is a 401 even on public routes,
-/// so that a client learns its token is bad.
+/// Establishes the principal: a session (`Bearer vxs_…` or the `vax_session` cookie), an API token
+/// (`Bearer vxt_…`) or a development token. A wrong credential is a 401 even on public routes, so that a
+/// client learns its token is bad. Cookie-authenticated writes must carry the session's `X-CSRF-Token`.
 struct AuthenticationMiddleware<Context: RequestContext>: RouterMiddleware {
     let tokens: DevelopmentTokens
+    let identity: IdentityService
+
+    static var sessionCookie: String { "vax_session" }
+
+    /// The public steps of signing in (rate-limited per address; a stale cookie is ignored there).
+    static func isSignInStep(_ path: String) -> Bool {
+        path.hasPrefix("/api/v1/auth/otp/") || path == "/api/v1/auth/sign-in" || path.hasPrefix("/api/v1/auth/totp/")
+    }
 
     func handle(
         _ request: Request,
@@ -201,23 +210,112 @@ struct AuthenticationMiddleware<Context: RequestContext>: RouterMiddleware {
     ) async throws
         -> Response
     {
-        guard let header = request.headers[.authorization] else { return try await next(request, context) }
-        guard header.lowercased().hasPrefix("bearer "),
-            let principal = tokens.principal(for: String(header.dropFirst(7)))
-        else {
-            throw AppError(.unauthorized, code: "unauthenticated", message: "The bearer token is not valid.")
+        guard var call = CallContext.current else { return try await next(request, context) }
+        if let address = (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress {
+            call.clientAddress = address
         }
-        var call = CallContext.current
-        call?.principal = principal
-        call?.logger[metadataKey: "principal"] = .string(principal.subject)
+        let principal: Principal?
+        if let header = request.headers[.authorization] {
+            guard header.lowercased().hasPrefix("bearer ") else {
+                throw AppError(.unauthorized, code: "unauthenticated", message: "Use `Authorization: Bearer <token>`.")
+            }
+            let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+            if token.hasPrefix("vxs_") {
+                principal = try await identity.principal(session: token, viaCookie: false, requestID: call.requestID)
+            } else if token.hasPrefix("vxt_") {
+                principal = try await identity.principal(apiToken: token, requestID: call.requestID)
+            } else if let development = tokens.principal(for: token) {
+                principal = try await identity.resolved(development)
+            } else {
+                throw AppError(.unauthorized, code: "unauthenticated", message: "The bearer token is not valid.")
+            }
+        } else if let cookie = request.cookies[Self.sessionCookie]?.value, !cookie.isEmpty {
+            let session: Principal
+            do {
+                session = try await identity.principal(session: cookie, viaCookie: true, requestID: call.requestID)
+            } catch let error as AppError where error.status == .unauthorized {
+                // A stale cookie must not stop anyone from signing in again.
+                guard Self.isSignInStep(request.uri.path) else { throw error }
+                return try await CallContext.$current.withValue(call) { try await next(request, context) }
+            }
+            // The sign-in steps only revoke the cookie's session (rotation), so they need no CSRF token.
+            if ![.get, .head, .options].contains(request.method), !Self.isSignInStep(request.uri.path) {
+                guard let csrf = request.headers[.csrfToken], case .session(let hash, _) = session.credential,
+                    try await identity.csrfMatches(csrf, session: hash)
+                else {
+                    throw AppError(
+                        .forbidden,
+                        code: "csrf_failed",
+                        message: "Writes with the session cookie need the X-CSRF-Token header given at sign-in."
+                    )
+                }
+            }
+            principal = session
+        } else {
+            principal = nil
+        }
+        call.principal = principal
+        if let principal { call.logger[metadataKey: "principal"] = .string(principal.subject) }
         return try await CallContext.$current.withValue(call) {
             try await next(request, context)
         }
     }
 }
 
-/// Asks the policy about every OpenAPI operation before its handler runs.
+/// Per-address and per-caller request limits (`429` + `Retry-After`): tight on the sign-in steps,
+/// looser on other public routes and for signed-in callers. Probes and metrics are not limited.
+struct RateLimitMiddleware<Context: RequestContext>: RouterMiddleware {
+    let limiter: RateLimiter
+    let limits: RateLimits
+
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws
+        -> Response
+    {
+        let path = request.uri.path
+        guard path.hasPrefix("/api/"), let call = CallContext.current else { return try await next(request, context) }
+        let signInStep = AuthenticationMiddleware<Context>.isSignInStep(path)
+        let (key, limit): (String, Int) =
+            if signInStep {
+                ("sign-in:\(call.clientAddress)", limits.signInPerMinute)
+            } else if let principal = call.principal {
+                ("caller:\(principal.subject)", limits.callerPerMinute)
+            } else {
+                ("public:\(call.clientAddress)", limits.publicPerMinute)
+            }
+        if let wait = await limiter.hit(key, limit: limit, per: 60) {
+            throw AppError.tooManyRequests("Too many requests; wait \(wait) seconds.", wait)
+        }
+        return try await next(request, context)
+    }
+}
+
+/// Request limits per minute (README: `RATE_SIGN_IN_PER_MINUTE`, `RATE_PUBLIC_PER_MINUTE`, `RATE_CALLER_PER_MINUTE`).
+public struct RateLimits: Sendable {
+    /// Sign-in steps per address.
+    public var signInPerMinute = 20
+    /// Other public requests per address.
+    public var publicPerMinute = 600
+    /// Requests per signed-in caller.
+    public var callerPerMinute = 1200
+
+    /// The defaults.
+    public init() {}
+}
+
+extension HTTPField.Name {
+    /// `X-CSRF-Token`.
+    static let csrfToken = HTTPField.Name("X-CSRF-Token")!
+}
+
+/// Asks the policy about every OpenAPI operation before its handler runs; a refusal of a signed-in
+/// caller is audited (a token used outside its role is worth a look).
 struct PolicyMiddleware: ServerMiddleware {
+    let identity: IdentityService
+
     func intercept(
         _ request: HTTPRequest,
         body: HTTPBody?,
@@ -225,7 +323,15 @@ struct PolicyMiddleware: ServerMiddleware {
         operationID: String,
         next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
     ) async throws -> (HTTPResponse, HTTPBody?) {
-        try Policy.authorize(operationID: operationID, principal: CallContext.current?.principal)
+        let call = CallContext.current
+        do {
+            try Policy.authorize(operationID: operationID, principal: call?.principal)
+        } catch {
+            if let principal = call?.principal, error.status == .forbidden {
+                try await identity.recordDenial(of: principal, operation: operationID, requestID: call?.requestID ?? "")
+            }
+            throw error
+        }
         return try await next(request, body, metadata)
     }
 }

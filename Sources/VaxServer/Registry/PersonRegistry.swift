@@ -158,16 +158,16 @@ public struct PersonRegistry: Sendable {
         )
     }
 
-    /// One person, audited when a staff member reads someone else's record.
+    /// One person, audited when a staff member reads someone else's record; a refusal is audited too.
     public func read(_ id: Person.ID, by actor: Actor) async throws -> Person {
         guard let person = try await people.find(id) else { throw RegistryError.personNotFound(id) }
-        try Policy.authorizeRead(of: person, by: actor.principal)
+        try await authorizeRead(person, by: actor)
         try await auditReads([person.id], action: "person.read", by: actor)
         return person
     }
 
-    /// A page of people, and whether there are more; every returned person is audited (the one row
-    /// fetched to learn whether there is a next page is not returned, so not audited).
+    /// A page of people in the caller's scope, and whether there are more; every returned person is
+    /// audited (the one row fetched to learn whether there is a next page is not returned, so not audited).
     public func search(
         _ query: PersonQuery,
         limit: Int,
@@ -176,7 +176,16 @@ public struct PersonRegistry: Sendable {
     ) async throws
         -> (people: [Person], hasMore: Bool)
     {
-        let found = try await people.search(query, limit: limit + 1, offset: offset)
+        let principal = actor.principal
+        let area: ScopeArea?
+        if principal.scope == .all {
+            area = nil
+        } else if let scoped = principal.area, principal.role.seesPeopleInScope {
+            area = scoped
+        } else {
+            return ([], false)
+        }
+        let found = try await people.search(query, within: area, limit: limit + 1, offset: offset)
         let page = Array(found.prefix(limit))
         try await auditReads(page.map(\.id), action: "person.search", by: actor)
         return (page, found.count > limit)
@@ -190,6 +199,67 @@ public struct PersonRegistry: Sendable {
         return found
     }
 
+    /// Registers a dependant under an account holder the caller may manage.
+    public func registerDependant(
+        _ draft: PersonDraft,
+        guardian id: Person.ID,
+        relationship: Relationship,
+        by actor: Actor
+    ) async throws -> (person: Person, likelyDuplicates: [Person.ID]) {
+        guard let guardian = try await people.find(id) else { throw RegistryError.personNotFound(id) }
+        do {
+            try Policy.authorizeManageDependants(of: guardian, by: actor.principal)
+        } catch {
+            try await auditDenial(of: guardian.id, by: actor)
+            throw error
+        }
+        return try await register(draft, guardian: (id, relationship), by: actor)
+    }
+
+    /// A reasoned, audited look-up by an official, a tracer or an administrator: by id or national ID
+    /// number, in the caller's scope. The attempt is audited even when nobody is found.
+    public func breakGlass(
+        personID: Person.ID?,
+        nationalID: String?,
+        by actor: Actor
+    ) async throws -> [Person] {
+        let found: [Person]
+        if let personID {
+            found = try await people.find(personID).map { [$0] } ?? []
+        } else if let nationalID {
+            found = try await people.search(.nationalID(nationalID), limit: 1, offset: 0)
+        } else {
+            found = []
+        }
+        for person in found {
+            do {
+                try Policy.authorizeBreakGlass(of: person, reason: actor.reason, by: actor.principal)
+            } catch {
+                try await auditDenial(of: person.id, by: actor)
+                throw error
+            }
+        }
+        let now = clock.now()
+        let entries =
+            found.isEmpty
+            ? [
+                AuditEntry(
+                    id: ids.next(at: now),
+                    occurredAt: now,
+                    actor: actor.principal.subject,
+                    actorRole: actor.principal.role.rawValue,
+                    actorScope: actor.principal.scope.description,
+                    action: "person.break_glass",
+                    personID: nil,
+                    reason: actor.reason,
+                    requestID: actor.requestID
+                )
+            ]
+            : found.map { entry("person.break_glass", about: $0.id, by: actor, at: now) }
+        try await audit.record(entries)
+        return found
+    }
+
     /// Merges a duplicate into a survivor.
     public func merge(
         duplicate: Person.ID,
@@ -199,6 +269,10 @@ public struct PersonRegistry: Sendable {
     ) async throws
         -> Person
     {
+        for id in [survivor, duplicate] {
+            guard let person = try await people.find(id) else { throw RegistryError.personNotFound(id) }
+            try await authorizeRead(person, by: actor)
+        }
         var actor = actor
         actor.reason = "merge \(duplicate) into \(survivor): \(reason)"
         let now = clock.now()
@@ -222,12 +296,28 @@ public struct PersonRegistry: Sendable {
         if let into = person.mergedInto { throw RegistryError.merged(id, into: into) }
     }
 
-    private func auditReads(_ ids: [Person.ID], action: String, by actor: Actor) async throws {
-        let now = clock.now()
-        let entries = ids.filter { Policy.isAuditedReader(actor.principal, reading: $0) }.map {
-            entry(action, about: $0, by: actor, at: now)
+    private func authorizeRead(_ person: Person, by actor: Actor) async throws {
+        let guardian: Person? =
+            if actor.principal.role == .citizen, let guardianID = person.guardianID {
+                try await people.find(guardianID)
+            } else { nil }
+        do {
+            try Policy.authorizeRead(of: person, guardian: guardian, by: actor.principal)
+        } catch {
+            try await auditDenial(of: person.id, by: actor)
+            throw error
         }
-        try await audit.record(entries)
+    }
+
+    private func auditDenial(of person: Person.ID, by actor: Actor) async throws {
+        guard Policy.isAuditedReader(actor.principal) else { return }
+        try await audit.record([entry("access.denied", about: person, by: actor, at: clock.now())])
+    }
+
+    private func auditReads(_ ids: [Person.ID], action: String, by actor: Actor) async throws {
+        guard Policy.isAuditedReader(actor.principal) else { return }
+        let now = clock.now()
+        try await audit.record(ids.map { entry(action, about: $0, by: actor, at: now) })
     }
 
     private func entry(_ action: String, about person: Person.ID, by actor: Actor, at date: Date) -> AuditEntry {

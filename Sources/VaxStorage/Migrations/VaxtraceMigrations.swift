@@ -6,5 +6,6 @@ public enum VaxtraceMigrations {
         m0002PriorityGroups,
         m0003People,
         m0004AuditLog,
+        m0005Identity,
     ]
 }

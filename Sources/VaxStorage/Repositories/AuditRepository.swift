@@ -61,6 +61,45 @@ public protocol AuditRepository: Sendable {
     func record(_ entries: [AuditEntry]) async throws
     /// The entries about a person, oldest first.
     func entries(about person: Person.ID) async throws -> [AuditEntry]
+    /// Entries matching a filter, newest first, with their sequence numbers.
+    func search(_ filter: AuditFilter) async throws -> [(seq: Int64, entry: AuditEntry)]
+}
+
+/// What the data-protection officer's audit view asks for; every field narrows the result.
+public struct AuditFilter: Sendable, Equatable {
+    /// Entries about this person.
+    public var personID: Person.ID?
+    /// Entries by this actor (account id or token subject).
+    public var actor: String?
+    /// Entries of this action (`person.read`, `auth.sign_in`).
+    public var action: String?
+    /// Entries at or after.
+    public var from: Date?
+    /// Entries before.
+    public var to: Date?
+    /// Entries with a sequence number below this (the next page).
+    public var beforeSeq: Int64?
+    /// At most this many.
+    public var limit: Int
+
+    /// A filter.
+    public init(
+        personID: Person.ID? = nil,
+        actor: String? = nil,
+        action: String? = nil,
+        from: Date? = nil,
+        to: Date? = nil,
+        beforeSeq: Int64? = nil,
+        limit: Int = 100
+    ) {
+        self.personID = personID
+        self.actor = actor
+        self.action = action
+        self.from = from
+        self.to = to
+        self.beforeSeq = beforeSeq
+        self.limit = limit
+    }
 }
 
 /// The SQLKit implementation, for both engines.
@@ -82,6 +121,21 @@ public struct SQLAuditRepository: AuditRepository {
             try await sql.select().columns(AuditRepositoryColumns.all.map { SQLIdentifier($0) }).from("audit_log")
                 .where("person_id", .equal, person.description).orderBy("seq").all().map(Self.entry(from:))
         }
+    }
+
+    public func search(_ filter: AuditFilter) async throws -> [(seq: Int64, entry: AuditEntry)] {
+        let rows = try await database.read { sql in
+            let query = sql.select().columns((["seq"] + AuditRepositoryColumns.all).map { SQLIdentifier($0) })
+                .from("audit_log")
+            if let person = filter.personID { query.where("person_id", .equal, person.description) }
+            if let actor = filter.actor { query.where("actor", .equal, actor) }
+            if let action = filter.action { query.where("action", .equal, action) }
+            if let from = filter.from { query.where("occurred_at", .greaterThanOrEqual, from.millisecondsSince1970) }
+            if let to = filter.to { query.where("occurred_at", .lessThan, to.millisecondsSince1970) }
+            if let before = filter.beforeSeq { query.where("seq", .lessThan, before) }
+            return try await query.orderBy("seq", .descending).limit(filter.limit).all()
+        }
+        return try rows.map { row in (try row.decode(column: "seq", as: Int64.self), try Self.entry(from: row)) }
     }
 
     /// Appends entries inside a caller's transaction, so an audited change and its entry land together.

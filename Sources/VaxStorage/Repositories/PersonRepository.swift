@@ -59,14 +59,21 @@ public protocol PersonRepository: Sendable {
     func insertBatch(_ people: [Person]) async throws
     /// The person with this id, merged records included.
     func find(_ id: Person.ID) async throws -> Person?
-    /// People matching a query, merged records excluded.
-    func search(_ query: PersonQuery, limit: Int, offset: Int) async throws -> [Person]
+    /// People matching a query, merged records excluded; only those living in `area` when given.
+    func search(_ query: PersonQuery, within area: ScopeArea?, limit: Int, offset: Int) async throws -> [Person]
     /// The dependants an account holder manages.
     func dependants(of guardian: Person.ID) async throws -> [Person]
     /// Open duplicate reviews, oldest first.
     func openDuplicateReviews(limit: Int) async throws -> [DuplicateReview]
     /// Merges `duplicate` into `survivor`, keeping an audit trail; returns the survivor.
     func merge(survivor: Person.ID, duplicate: Person.ID, audit: AuditEntry, at date: Date) async throws -> Person
+}
+
+extension PersonRepository {
+    /// People matching a query, wherever they live.
+    public func search(_ query: PersonQuery, limit: Int, offset: Int) async throws -> [Person] {
+        try await search(query, within: nil, limit: limit, offset: offset)
+    }
 }
 
 /// The SQLKit implementation, for both engines.
@@ -230,13 +237,23 @@ public struct SQLPersonRepository: PersonRepository {
         }.first.map(decode)
     }
 
-    public func search(_ query: PersonQuery, limit: Int, offset: Int) async throws -> [Person] {
+    public func search(_ query: PersonQuery, within area: ScopeArea?, limit: Int, offset: Int) async throws -> [Person]
+    {
         let hash: String? =
             if case .nationalID(let number) = query { vault.lookupHash(of: number) } else { nil }
         return try await database.read { sql in
             try await Self.load(
                 where: { select in
                     select.where("merged_into", .is, SQLLiteral.null)
+                    if let area {
+                        if let commune = area.commune {
+                            select.where("commune_code", .equal, commune)
+                        } else if let district = area.district {
+                            select.where("district_code", .equal, district)
+                        } else {
+                            select.where("province_code", .in, area.provinces.sorted())
+                        }
+                    }
                     switch query {
                     case .nationalID:
                         select.where("national_id_hash", .equal, hash)

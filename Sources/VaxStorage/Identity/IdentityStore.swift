@@ -1,0 +1,559 @@
+import Foundation
+import SQLKit
+import VaxDomain
+
+/// Accounts, sessions, one-time codes, API tokens, facilities and the outbox, over SQLKit on both
+/// engines. Changes that must be audited take their audit entries and land in the same transaction.
+public struct IdentityStore: Sendable {
+    private let database: VaxDatabase
+
+    /// A store over the database.
+    public init(database: VaxDatabase) {
+        self.database = database
+    }
+
+    // MARK: Accounts
+
+    /// Creates an account.
+    public func create(_ account: Account, audit: [AuditEntry]) async throws {
+        try await database.write { sql in
+            if let username = account.username,
+                try await sql.select().column("id").from("accounts").where("username", .equal, username).first() != nil
+            {
+                throw IdentityStoreError.usernameTaken(username)
+            }
+            try await sql.insert(into: "accounts").columns(Self.accountColumns).values(Self.values(account)).run()
+            try await AuditChain.append(audit, on: sql)
+        }
+    }
+
+    /// The citizen account of a verified phone, made on first sign-in.
+    public func citizenAccount(phone: String, newID: UUID, at now: Date) async throws -> (Account, created: Bool) {
+        try await database.write { sql in
+            if let row = try await sql.select().columns(Self.accountColumns.map { SQLIdentifier($0) })
+                .from("accounts").where("phone", .equal, phone).first()
+            {
+                return (try Self.account(from: row), false)
+            }
+            let account = Account(
+                id: newID,
+                kind: .citizen,
+                phone: phone,
+                role: "citizen",
+                scope: "phone",
+                createdAt: now
+            )
+            try await sql.insert(into: "accounts").columns(Self.accountColumns).values(Self.values(account)).run()
+            return (account, true)
+        }
+    }
+
+    /// An account by id.
+    public func account(id: UUID) async throws -> Account? {
+        try await findAccount("id", id.uuidString.lowercased())
+    }
+
+    /// A staff account by username (lower case).
+    public func account(username: String) async throws -> Account? {
+        try await findAccount("username", username)
+    }
+
+    /// Every staff account, by username.
+    public func staffAccounts() async throws -> [Account] {
+        try await database.read { sql in
+            try await sql.select().columns(Self.accountColumns.map { SQLIdentifier($0) }).from("accounts")
+                .where("kind", .equal, "staff").orderBy("username").all().map(Self.account(from:))
+        }
+    }
+
+    /// Writes every mutable field of `account` (role, scope, password, TOTP, lock-out, disabled).
+    public func update(_ account: Account, at now: Date, audit: [AuditEntry]) async throws {
+        try await database.write { sql in
+            try await Self.update(account, at: now, on: sql)
+            try await AuditChain.append(audit, on: sql)
+        }
+    }
+
+    /// Counts a failed attempt; locks the account for `lockFor` when it reaches `limit`. Returns the account.
+    public func recordFailure(
+        of id: UUID,
+        limit: Int,
+        lockFor: TimeInterval,
+        at now: Date,
+        audit: [AuditEntry]
+    ) async throws -> Account? {
+        try await database.write { sql in
+            let key = id.uuidString.lowercased()
+            try await sql.update("accounts").set(SQLIdentifier("failed_attempts"), to: SQLRaw("failed_attempts + 1"))
+                .set("updated_at", to: now.millisecondsSince1970).where("id", .equal, key).run()
+            guard
+                var account = try await sql.select().columns(Self.accountColumns.map { SQLIdentifier($0) })
+                    .from("accounts").where("id", .equal, key).first().map(Self.account(from:))
+            else { return nil }
+            if account.failedAttempts >= limit {
+                account.lockedUntil = now.addingTimeInterval(lockFor)
+                account.failedAttempts = 0
+                try await Self.update(account, at: now, on: sql)
+            }
+            try await AuditChain.append(audit, on: sql)
+            return account
+        }
+    }
+
+    // MARK: Recovery codes
+
+    /// Replaces an account's recovery codes with new digests.
+    public func replaceRecoveryCodes(of id: UUID, with hashes: [String]) async throws {
+        try await database.write { sql in
+            let key = id.uuidString.lowercased()
+            try await sql.delete(from: "recovery_codes").where("account_id", .equal, key).run()
+            let insert = sql.insert(into: "recovery_codes").columns("account_id", "code_hash")
+            for hash in hashes { insert.values(SQLBind(key), SQLBind(hash)) }
+            if !hashes.isEmpty { try await insert.run() }
+        }
+    }
+
+    /// Uses up a recovery code; `false` when it is unknown or used.
+    public func useRecoveryCode(of id: UUID, hash: String, at now: Date) async throws -> Bool {
+        try await database.write { sql in
+            let key = id.uuidString.lowercased()
+            guard
+                try await sql.select().column("code_hash").from("recovery_codes").where("account_id", .equal, key)
+                    .where("code_hash", .equal, hash).where("used_at", .is, SQLLiteral.null).first() != nil
+            else { return false }
+            try await sql.update("recovery_codes").set("used_at", to: now.millisecondsSince1970)
+                .where("account_id", .equal, key).where("code_hash", .equal, hash).run()
+            return true
+        }
+    }
+
+    /// How many unused recovery codes an account has.
+    public func unusedRecoveryCodes(of id: UUID) async throws -> Int {
+        try await database.read { sql in
+            try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("recovery_codes")
+                .where("account_id", .equal, id.uuidString.lowercased()).where("used_at", .is, SQLLiteral.null)
+                .first()?.decode(column: "n", as: Int.self) ?? 0
+        }
+    }
+
+    // MARK: Sessions
+
+    /// Stores a new session, revoking `replacing` (rotation) in the same transaction.
+    public func insert(_ session: SessionRecord, replacing: String?, audit: [AuditEntry]) async throws {
+        try await database.write { sql in
+            if let replacing {
+                try await sql.update("sessions").set("revoked_at", to: session.createdAt.millisecondsSince1970)
+                    .set("revoked_reason", to: "rotated").where("token_hash", .equal, replacing)
+                    .where("revoked_at", .is, SQLLiteral.null).run()
+            }
+            try await sql.insert(into: "sessions").columns(Self.sessionColumns).values(Self.values(session)).run()
+            try await AuditChain.append(audit, on: sql)
+        }
+    }
+
+    /// A session by token digest.
+    public func session(hash: String) async throws -> SessionRecord? {
+        try await database.read { sql in
+            try await sql.select().columns(Self.sessionColumns.map { SQLIdentifier($0) }).from("sessions")
+                .where("token_hash", .equal, hash).first().map(Self.session(from:))
+        }
+    }
+
+    /// Marks a session used now (callers skip this when it was used within the last minute).
+    public func touchSession(hash: String, at now: Date) async throws {
+        try await database.write { sql in
+            try await sql.update("sessions").set("last_seen_at", to: now.millisecondsSince1970)
+                .where("token_hash", .equal, hash).run()
+        }
+    }
+
+    /// Revokes one session.
+    public func revokeSession(hash: String, reason: String, at now: Date, audit: [AuditEntry]) async throws {
+        try await database.write { sql in
+            try await sql.update("sessions").set("revoked_at", to: now.millisecondsSince1970)
+                .set("revoked_reason", to: reason).where("token_hash", .equal, hash)
+                .where("revoked_at", .is, SQLLiteral.null).run()
+            try await AuditChain.append(audit, on: sql)
+        }
+    }
+
+    /// Revokes every live session of an account; returns how many.
+    public func revokeSessions(of id: UUID, reason: String, at now: Date, audit: [AuditEntry]) async throws -> Int {
+        try await database.write { sql in
+            let key = id.uuidString.lowercased()
+            let live =
+                try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("sessions")
+                .where("account_id", .equal, key).where("revoked_at", .is, SQLLiteral.null).first()?
+                .decode(column: "n", as: Int.self) ?? 0
+            try await sql.update("sessions").set("revoked_at", to: now.millisecondsSince1970)
+                .set("revoked_reason", to: reason).where("account_id", .equal, key)
+                .where("revoked_at", .is, SQLLiteral.null).run()
+            try await AuditChain.append(audit, on: sql)
+            return live
+        }
+    }
+
+    // MARK: One-time codes
+
+    /// How many codes were sent to a phone since `date`.
+    public func challengeCount(phone: String, since date: Date) async throws -> Int {
+        try await database.read { sql in
+            try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("otp_challenges")
+                .where("phone", .equal, phone).where("created_at", .greaterThanOrEqual, date.millisecondsSince1970)
+                .first()?.decode(column: "n", as: Int.self) ?? 0
+        }
+    }
+
+    /// The latest code sent to a phone.
+    public func latestChallenge(phone: String) async throws -> OTPChallenge? {
+        try await database.read { sql in
+            try await sql.select().columns(Self.challengeColumns.map { SQLIdentifier($0) }).from("otp_challenges")
+                .where("phone", .equal, phone).orderBy("created_at", .descending).limit(1).first()
+                .map(Self.challenge(from:))
+        }
+    }
+
+    /// Stores a challenge, and its message when the outbox delivers it, in one transaction.
+    public func insert(_ challenge: OTPChallenge, message: OutboxMessage?) async throws {
+        try await database.write { sql in
+            try await sql.insert(into: "otp_challenges").columns(Self.challengeColumns).values(Self.values(challenge))
+                .run()
+            if let message { try await Self.insert(message, on: sql) }
+        }
+    }
+
+    /// A challenge by id.
+    public func challenge(id: UUID) async throws -> OTPChallenge? {
+        try await database.read { sql in
+            try await sql.select().columns(Self.challengeColumns.map { SQLIdentifier($0) }).from("otp_challenges")
+                .where("id", .equal, id.uuidString.lowercased()).first().map(Self.challenge(from:))
+        }
+    }
+
+    /// Counts a wrong code, or marks the challenge used; both with audit entries.
+    public func settle(challenge id: UUID, consumed: Bool, at now: Date, audit: [AuditEntry]) async throws {
+        try await database.write { sql in
+            let update = sql.update("otp_challenges").where("id", .equal, id.uuidString.lowercased())
+            if consumed {
+                update.set("consumed_at", to: now.millisecondsSince1970)
+            } else {
+                update.set(SQLIdentifier("attempts"), to: SQLRaw("attempts + 1"))
+            }
+            try await update.run()
+            try await AuditChain.append(audit, on: sql)
+        }
+    }
+
+    // MARK: API tokens
+
+    /// Stores a token.
+    public func insert(_ token: APITokenRecord, audit: [AuditEntry]) async throws {
+        try await database.write { sql in
+            try await sql.insert(into: "api_tokens").columns(Self.tokenColumns).values(Self.values(token)).run()
+            try await AuditChain.append(audit, on: sql)
+        }
+    }
+
+    /// A token by digest.
+    public func token(hash: String) async throws -> APITokenRecord? {
+        try await database.read { sql in
+            try await sql.select().columns(Self.tokenColumns.map { SQLIdentifier($0) }).from("api_tokens")
+                .where("token_hash", .equal, hash).first().map(Self.token(from:))
+        }
+    }
+
+    /// A token by id.
+    public func token(id: UUID) async throws -> APITokenRecord? {
+        try await database.read { sql in
+            try await sql.select().columns(Self.tokenColumns.map { SQLIdentifier($0) }).from("api_tokens")
+                .where("id", .equal, id.uuidString.lowercased()).first().map(Self.token(from:))
+        }
+    }
+
+    /// Tokens, newest first; only those made by `creator` when given.
+    public func tokens(createdBy creator: String?) async throws -> [APITokenRecord] {
+        try await database.read { sql in
+            let query = sql.select().columns(Self.tokenColumns.map { SQLIdentifier($0) }).from("api_tokens")
+            if let creator { query.where("created_by", .equal, creator) }
+            return try await query.orderBy("created_at", .descending).limit(500).all().map(Self.token(from:))
+        }
+    }
+
+    /// Revokes a token.
+    public func revokeToken(id: UUID, at now: Date, audit: [AuditEntry]) async throws {
+        try await database.write { sql in
+            try await sql.update("api_tokens").set("revoked_at", to: now.millisecondsSince1970)
+                .where("id", .equal, id.uuidString.lowercased()).where("revoked_at", .is, SQLLiteral.null).run()
+            try await AuditChain.append(audit, on: sql)
+        }
+    }
+
+    /// Marks a token used now.
+    public func touchToken(id: UUID, at now: Date) async throws {
+        try await database.write { sql in
+            try await sql.update("api_tokens").set("last_used_at", to: now.millisecondsSince1970)
+                .where("id", .equal, id.uuidString.lowercased()).run()
+        }
+    }
+
+    // MARK: Outbox
+
+    /// Puts a message in the outbox.
+    public func insert(_ message: OutboxMessage) async throws {
+        try await database.write { sql in try await Self.insert(message, on: sql) }
+    }
+
+    /// The newest messages, optionally for one recipient.
+    public func outbox(recipient: String? = nil, limit: Int) async throws -> [OutboxMessage] {
+        try await database.read { sql in
+            let query = sql.select().columns("id", "channel", "recipient", "purpose", "body", "created_at")
+                .from("message_outbox")
+            if let recipient { query.where("recipient", .equal, recipient) }
+            return try await query.orderBy("created_at", .descending).orderBy("id", .descending).limit(limit).all()
+                .map { row in
+                    OutboxMessage(
+                        id: UUID(uuidString: try row.decode(column: "id", as: String.self)) ?? UUID(),
+                        channel: try row.decode(column: "channel", as: String.self),
+                        recipient: try row.decode(column: "recipient", as: String.self),
+                        purpose: try row.decode(column: "purpose", as: String.self),
+                        body: try row.decode(column: "body", as: String.self),
+                        createdAt: Date(millisecondsSince1970: try row.decode(column: "created_at", as: Int64.self))
+                    )
+                }
+        }
+    }
+
+    /// Deletes messages and spent one-time codes older than `date` (they exist only for minutes).
+    public func purge(before date: Date) async throws {
+        try await database.write { sql in
+            let cutoff = date.millisecondsSince1970
+            try await sql.delete(from: "message_outbox").where("created_at", .lessThan, cutoff).run()
+            try await sql.delete(from: "otp_challenges").where("expires_at", .lessThan, cutoff).run()
+        }
+    }
+
+    // MARK: Audit and scopes
+
+    /// Appends audit entries that stand alone (a rejected code, a refused request).
+    public func appendAudit(_ entries: [AuditEntry]) async throws {
+        guard !entries.isEmpty else { return }
+        try await database.write { sql in try await AuditChain.append(entries, on: sql) }
+    }
+
+    /// The 2021 provinces merged into a 2025 province (and the province itself).
+    public func provincesMerged(into code: String) async throws -> Set<String> {
+        try await database.read { sql in
+            let rows = try await sql.select().distinct().column("old_province_code").from("unit_conversions")
+                .where("new_province_code", .equal, code).all()
+            return Set(try rows.map { try $0.decode(column: "old_province_code", as: String.self) }).union([code])
+        }
+    }
+
+    // MARK: Facilities
+
+    /// Adds a facility.
+    public func insert(_ facility: Facility, at now: Date) async throws {
+        try await database.write { sql in
+            if try await sql.select().column("id").from("facilities").where("id", .equal, facility.id).first() != nil {
+                throw IdentityStoreError.facilityExists(facility.id)
+            }
+            try await sql.insert(into: "facilities").columns("id", "name", "unit_code", "created_at")
+                .values(
+                    SQLBind(facility.id),
+                    SQLBind(facility.name),
+                    SQLBind(facility.unitCode),
+                    SQLBind(now.millisecondsSince1970)
+                )
+                .run()
+        }
+    }
+
+    /// A facility by id.
+    public func facility(id: String) async throws -> Facility? {
+        try await database.read { sql in
+            guard
+                let row = try await sql.select().columns("id", "name", "unit_code").from("facilities")
+                    .where("id", .equal, id).first()
+            else { return nil }
+            return Facility(
+                id: try row.decode(column: "id", as: String.self),
+                name: try row.decode(column: "name", as: String.self),
+                unitCode: try row.decode(column: "unit_code", as: String.self)
+            )
+        }
+    }
+
+    // MARK: Rows
+
+    private func findAccount(_ column: String, _ value: String) async throws -> Account? {
+        try await database.read { sql in
+            try await sql.select().columns(Self.accountColumns.map { SQLIdentifier($0) }).from("accounts")
+                .where(SQLIdentifier(column), .equal, SQLBind(value)).first().map(Self.account(from:))
+        }
+    }
+
+    static let accountColumns = [
+        "id", "kind", "username", "phone", "display_name", "password_hash", "totp_secret_sealed", "totp_enabled_at",
+        "totp_last_step", "role", "scope", "failed_attempts", "locked_until", "disabled_at", "created_at",
+        "updated_at",
+    ]
+
+    static func values(_ account: Account) -> [any SQLExpression] {
+        [
+            SQLBind(account.id.uuidString.lowercased()), SQLBind(account.kind.rawValue), SQLBind(account.username),
+            SQLBind(account.phone), SQLBind(account.displayName), SQLBind(account.passwordHash),
+            SQLBind(account.totpSecretSealed), SQLBind(account.totpEnabledAt?.millisecondsSince1970),
+            SQLBind(account.totpLastStep), SQLBind(account.role), SQLBind(account.scope),
+            SQLBind(account.failedAttempts), SQLBind(account.lockedUntil?.millisecondsSince1970),
+            SQLBind(account.disabledAt?.millisecondsSince1970), SQLBind(account.createdAt.millisecondsSince1970),
+            SQLBind(account.createdAt.millisecondsSince1970),
+        ]
+    }
+
+    static func update(_ account: Account, at now: Date, on sql: any SQLDatabase) async throws {
+        try await sql.update("accounts")
+            .set("display_name", to: account.displayName)
+            .set("password_hash", to: account.passwordHash)
+            .set("totp_secret_sealed", to: account.totpSecretSealed)
+            .set("totp_enabled_at", to: account.totpEnabledAt?.millisecondsSince1970)
+            .set("totp_last_step", to: account.totpLastStep)
+            .set("role", to: account.role)
+            .set("scope", to: account.scope)
+            .set("failed_attempts", to: account.failedAttempts)
+            .set("locked_until", to: account.lockedUntil?.millisecondsSince1970)
+            .set("disabled_at", to: account.disabledAt?.millisecondsSince1970)
+            .set("updated_at", to: now.millisecondsSince1970)
+            .where("id", .equal, account.id.uuidString.lowercased())
+            .run()
+    }
+
+    static func account(from row: any SQLRow) throws -> Account {
+        func date(_ column: String) throws -> Date? {
+            try row.decode(column: column, as: Int64?.self).map(Date.init(millisecondsSince1970:))
+        }
+        let id = try row.decode(column: "id", as: String.self)
+        guard let uuid = UUID(uuidString: id),
+            let kind = Account.Kind(rawValue: try row.decode(column: "kind", as: String.self))
+        else { throw StorageError.corruptRow("accounts \(id)") }
+        return Account(
+            id: uuid,
+            kind: kind,
+            username: try row.decode(column: "username", as: String?.self),
+            phone: try row.decode(column: "phone", as: String?.self),
+            displayName: try row.decode(column: "display_name", as: String?.self),
+            passwordHash: try row.decode(column: "password_hash", as: String?.self),
+            totpSecretSealed: try row.decode(column: "totp_secret_sealed", as: String?.self),
+            totpEnabledAt: try date("totp_enabled_at"),
+            totpLastStep: try row.decode(column: "totp_last_step", as: Int64.self),
+            role: try row.decode(column: "role", as: String.self),
+            scope: try row.decode(column: "scope", as: String.self),
+            failedAttempts: try row.decode(column: "failed_attempts", as: Int.self),
+            lockedUntil: try date("locked_until"),
+            disabledAt: try date("disabled_at"),
+            createdAt: Date(millisecondsSince1970: try row.decode(column: "created_at", as: Int64.self))
+        )
+    }
+
+    static let sessionColumns = [
+        "token_hash", "account_id", "stage", "csrf_hash", "created_at", "last_seen_at", "idle_seconds", "expires_at",
+        "revoked_at", "revoked_reason",
+    ]
+
+    static func values(_ session: SessionRecord) -> [any SQLExpression] {
+        [
+            SQLBind(session.tokenHash), SQLBind(session.accountID.uuidString.lowercased()),
+            SQLBind(session.stage.rawValue), SQLBind(session.csrfHash),
+            SQLBind(session.createdAt.millisecondsSince1970), SQLBind(session.lastSeenAt.millisecondsSince1970),
+            SQLBind(session.idleSeconds), SQLBind(session.expiresAt.millisecondsSince1970),
+            SQLBind(session.revokedAt?.millisecondsSince1970), SQLBind(session.revokedReason),
+        ]
+    }
+
+    static func session(from row: any SQLRow) throws -> SessionRecord {
+        let account = try row.decode(column: "account_id", as: String.self)
+        guard let accountID = UUID(uuidString: account),
+            let stage = SessionRecord.Stage(rawValue: try row.decode(column: "stage", as: String.self))
+        else { throw StorageError.corruptRow("sessions of \(account)") }
+        return SessionRecord(
+            tokenHash: try row.decode(column: "token_hash", as: String.self),
+            accountID: accountID,
+            stage: stage,
+            csrfHash: try row.decode(column: "csrf_hash", as: String.self),
+            createdAt: Date(millisecondsSince1970: try row.decode(column: "created_at", as: Int64.self)),
+            lastSeenAt: Date(millisecondsSince1970: try row.decode(column: "last_seen_at", as: Int64.self)),
+            idleSeconds: try row.decode(column: "idle_seconds", as: Int.self),
+            expiresAt: Date(millisecondsSince1970: try row.decode(column: "expires_at", as: Int64.self)),
+            revokedAt: try row.decode(column: "revoked_at", as: Int64?.self).map(Date.init(millisecondsSince1970:)),
+            revokedReason: try row.decode(column: "revoked_reason", as: String?.self)
+        )
+    }
+
+    static let challengeColumns = ["id", "phone", "code_hash", "created_at", "expires_at", "attempts", "consumed_at"]
+
+    static func values(_ challenge: OTPChallenge) -> [any SQLExpression] {
+        [
+            SQLBind(challenge.id.uuidString.lowercased()), SQLBind(challenge.phone), SQLBind(challenge.codeHash),
+            SQLBind(challenge.createdAt.millisecondsSince1970), SQLBind(challenge.expiresAt.millisecondsSince1970),
+            SQLBind(challenge.attempts), SQLBind(challenge.consumedAt?.millisecondsSince1970),
+        ]
+    }
+
+    static func challenge(from row: any SQLRow) throws -> OTPChallenge {
+        let id = try row.decode(column: "id", as: String.self)
+        guard let uuid = UUID(uuidString: id) else { throw StorageError.corruptRow("otp_challenges \(id)") }
+        return OTPChallenge(
+            id: uuid,
+            phone: try row.decode(column: "phone", as: String.self),
+            codeHash: try row.decode(column: "code_hash", as: String.self),
+            createdAt: Date(millisecondsSince1970: try row.decode(column: "created_at", as: Int64.self)),
+            expiresAt: Date(millisecondsSince1970: try row.decode(column: "expires_at", as: Int64.self)),
+            attempts: try row.decode(column: "attempts", as: Int.self),
+            consumedAt: try row.decode(column: "consumed_at", as: Int64?.self).map(Date.init(millisecondsSince1970:))
+        )
+    }
+
+    static let tokenColumns = [
+        "id", "token_hash", "name", "role", "scope", "created_by", "created_at", "expires_at", "last_used_at",
+        "revoked_at",
+    ]
+
+    static func values(_ token: APITokenRecord) -> [any SQLExpression] {
+        [
+            SQLBind(token.id.uuidString.lowercased()), SQLBind(token.tokenHash), SQLBind(token.name),
+            SQLBind(token.role), SQLBind(token.scope), SQLBind(token.createdBy),
+            SQLBind(token.createdAt.millisecondsSince1970), SQLBind(token.expiresAt.millisecondsSince1970),
+            SQLBind(token.lastUsedAt?.millisecondsSince1970), SQLBind(token.revokedAt?.millisecondsSince1970),
+        ]
+    }
+
+    static func token(from row: any SQLRow) throws -> APITokenRecord {
+        let id = try row.decode(column: "id", as: String.self)
+        guard let uuid = UUID(uuidString: id) else { throw StorageError.corruptRow("api_tokens \(id)") }
+        return APITokenRecord(
+            id: uuid,
+            tokenHash: try row.decode(column: "token_hash", as: String.self),
+            name: try row.decode(column: "name", as: String.self),
+            role: try row.decode(column: "role", as: String.self),
+            scope: try row.decode(column: "scope", as: String.self),
+            createdBy: try row.decode(column: "created_by", as: String.self),
+            createdAt: Date(millisecondsSince1970: try row.decode(column: "created_at", as: Int64.self)),
+            expiresAt: Date(millisecondsSince1970: try row.decode(column: "expires_at", as: Int64.self)),
+            lastUsedAt: try row.decode(column: "last_used_at", as: Int64?.self).map(Date.init(millisecondsSince1970:)),
+            revokedAt: try row.decode(column: "revoked_at", as: Int64?.self).map(Date.init(millisecondsSince1970:))
+        )
+    }
+
+    static func insert(_ message: OutboxMessage, on sql: any SQLDatabase) async throws {
+        try await sql.insert(into: "message_outbox")
+            .columns("id", "channel", "recipient", "purpose", "body", "created_at")
+            .values(
+                SQLBind(message.id.uuidString.lowercased()),
+                SQLBind(message.channel),
+                SQLBind(message.recipient),
+                SQLBind(message.purpose),
+                SQLBind(message.body),
+                SQLBind(message.createdAt.millisecondsSince1970)
+            )
+            .run()
+    }
+}

@@ -1,0 +1,173 @@
+import Configuration
+import Foundation
+import HTTPTypes
+import HummingbirdOTP
+import HummingbirdTesting
+import Logging
+import Synchronization
+import Testing
+import VaxDomain
+import VaxServer
+import VaxStorage
+import VaxTestSupport
+
+/// A clock the tests move by hand.
+final class TestClock: Sendable {
+    private let state = Mutex(Date())
+
+    var now: Date { state.withLock { $0 } }
+
+    func advance(by seconds: TimeInterval) { state.withLock { $0 += seconds } }
+
+    var wallClock: WallClock { WallClock { self.now } }
+}
+
+/// What identity tests need beside the app: a second connection to its database, for making staff
+/// accounts (as `vaxtrace users create` does) and reading the outbox (as an operator does).
+struct IdentityHarness: Sendable {
+    let store: IdentityStore
+    let service: IdentityService
+    let clock: TestClock
+    let audit: SQLAuditRepository
+
+    /// How many audit entries have an action.
+    func auditCount(action: String) async throws -> Int {
+        try await audit.search(AuditFilter(action: action, limit: 10_000)).count
+    }
+
+    static let password = "Rừng-Thái-Nguyên-2026"
+
+    /// Makes a staff account with the test password.
+    func staff(_ username: String, role: Role, scope: Scope) async throws {
+        _ = try await service.createStaff(
+            username: username,
+            password: Self.password,
+            role: role,
+            scope: scope,
+            displayName: nil,
+            by: "cli:test"
+        )
+    }
+
+    /// The code in the newest message to a phone.
+    func lastCode(to phone: String) async throws -> String {
+        let message = try #require(try await store.outbox(recipient: phone, limit: 1).first)
+        let digits = message.body.split(whereSeparator: { !$0.isNumber }).first { $0.count == 6 }
+        return String(try #require(digits))
+    }
+}
+
+/// Runs `test` against an app on a file (SQLite) or schema (PostgreSQL) of `engine`, on a hand-moved clock.
+func withIdentityApp(
+    _ engine: DatabaseEngine,
+    extra: [AbsoluteConfigKey: ConfigValue] = [:],
+    _ test: @escaping @Sendable (any TestClientProtocol, IdentityHarness) async throws -> Void
+) async throws {
+    let clock = TestClock()
+    let settings: [AbsoluteConfigKey: ConfigValue] = ["auth.bcrypt.cost": 4].merging(extra) { $1 }
+    try await TestDatabase.withEmptyDatabaseURL(engine, file: true) { url in
+        let configuration = try AppConfiguration(reader: testReader(url: url, extra: settings))
+        let app = try await buildApplication(configuration: configuration, clock: clock.wallClock)
+        try await app.test(.router) { client in
+            try await VaxDatabase.withDatabase(configuration.database, logger: TestDatabase.logger) { database in
+                let store = IdentityStore(database: database)
+                let service = IdentityService(
+                    store: store,
+                    vault: try configuration.nationalIDVault(),
+                    gateway: OutboxGateway(store: store),
+                    settings: configuration.identity,
+                    clock: clock.wallClock
+                )
+                try await test(
+                    client,
+                    IdentityHarness(
+                        store: store,
+                        service: service,
+                        clock: clock,
+                        audit: SQLAuditRepository(database: database)
+                    )
+                )
+            }
+        }
+    }
+}
+
+extension TestClientProtocol {
+    /// Signs a staff account in with password and TOTP (enrolling on first use); returns the session token
+    /// and, after enrolment, the secret and recovery codes.
+    func signInStaff(
+        _ username: String,
+        harness: IdentityHarness,
+        secret known: String? = nil
+    ) async throws -> (token: String, secret: String, recoveryCodes: [String], response: TestResponse) {
+        let step1 = try await send(
+            .post,
+            "/api/v1/auth/sign-in",
+            token: nil,
+            json: #"{"username": "\#(username)", "password": "\#(IdentityHarness.password)"}"#
+        )
+        #expect(step1.status == .ok, "\(step1.text)")
+        let mfa = try #require(step1.object["mfaToken"] as? String)
+        var secret = known ?? ""
+        if step1.object["next"] as? String == "enrol" {
+            let enrol = try await send(.post, "/api/v1/auth/totp/enrol", token: nil, json: #"{"mfaToken": "\#(mfa)"}"#)
+            #expect(enrol.status == .ok, "\(enrol.text)")
+            secret = try #require(enrol.object["secret"] as? String)
+        }
+        let verify = try await send(
+            .post,
+            "/api/v1/auth/totp/verify",
+            token: nil,
+            json: #"{"mfaToken": "\#(mfa)", "code": "\#(totpCode(secret: secret, at: harness.clock.now))"}"#
+        )
+        #expect(verify.status == .ok, "\(verify.text)")
+        return (
+            try #require(verify.object["token"] as? String), secret,
+            verify.object["recoveryCodes"] as? [String] ?? [], verify
+        )
+    }
+
+    /// Signs a citizen in with a one-time code; returns the session token.
+    func signInCitizen(_ phone: String, harness: IdentityHarness) async throws -> String {
+        // A second on, so that this code is the newest message even on the frozen test clock.
+        harness.clock.advance(by: 1)
+        let request = try await send(.post, "/api/v1/auth/otp/request", token: nil, json: #"{"phone": "\#(phone)"}"#)
+        #expect(request.status == .accepted, "\(request.text)")
+        let challenge = try #require(request.object["challengeId"] as? String)
+        let code = try await harness.lastCode(to: phone)
+        let verify = try await send(
+            .post,
+            "/api/v1/auth/otp/verify",
+            token: nil,
+            json: #"{"challengeId": "\#(challenge)", "code": "\#(code)"}"#
+        )
+        #expect(verify.status == .ok, "\(verify.text)")
+        return try #require(verify.object["token"] as? String)
+    }
+}
+
+/// The TOTP code an authenticator app shows for a base32 secret (RFC 6238, SHA-1, 30 s, 6 digits).
+func totpCode(secret base32: String, at date: Date, stepOffset: Int = 0) -> String {
+    let raw = String(decoding: base32Decode(base32), as: UTF8.self)
+    let value = TOTP(secret: raw).compute(date: date.addingTimeInterval(Double(stepOffset) * 30))
+    let digits = String(value)
+    return String(repeating: "0", count: 6 - digits.count) + digits
+}
+
+/// RFC 4648 base32, upper case, no padding.
+func base32Decode(_ text: String) -> [UInt8] {
+    let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+    var bits = 0
+    var value = 0
+    var output: [UInt8] = []
+    for character in text.uppercased() where character != "=" {
+        guard let index = alphabet.firstIndex(of: character) else { continue }
+        value = (value << 5) | index
+        bits += 5
+        if bits >= 8 {
+            output.append(UInt8((value >> (bits - 8)) & 0xFF))
+            bits -= 8
+        }
+    }
+    return output
+}
