@@ -106,7 +106,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VaxDomainTests",
-            dependencies: ["VaxDomain"],
+            dependencies: ["VaxDomain", "VaxTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

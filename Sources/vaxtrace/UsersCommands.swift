@@ -31,11 +31,16 @@ private func withIdentity<T: Sendable>(
         do {
             return try await body(service, store)
         } catch let error as AppError {
-            throw ValidationError(error.message)
+            throw CommandFailure(description: error.message)
         } catch let error as IdentityStoreError {
-            throw ValidationError(error.description)
+            throw CommandFailure(description: error.description)
         }
     }
+}
+
+/// A refusal to print as `Error: …` (without the usage text, which is for wrong arguments).
+struct CommandFailure: Error, CustomStringConvertible {
+    var description: String
 }
 
 /// Reads a password: twice without echo on a terminal, or the first line of standard input.
@@ -101,7 +106,7 @@ struct Users: AsyncParsableCommand {
                     by: operatorName
                 )
             }
-            print("created \(account.username ?? "") (\(account.role) in \(account.scope)), id \(account.id)")
+            print("created \(account.username ?? "") (\(account.role) in \(account.scope)), id \(account.id.uuidString.lowercased())")
             print("at first sign-in the account enrols a TOTP authenticator (QR code) and gets recovery codes")
         }
     }

@@ -113,6 +113,12 @@ extension TestClientProtocol {
             let enrol = try await send(.post, "/api/v1/auth/totp/enrol", token: nil, json: #"{"mfaToken": "\#(mfa)"}"#)
             #expect(enrol.status == .ok, "\(enrol.text)")
             secret = try #require(enrol.object["secret"] as? String)
+            // The QR code served is the one for the otpauth URI, and a real decoder reads the URI back.
+            let uri = try #require(enrol.object["otpauthUri"] as? String)
+            #expect(uri.hasPrefix("otpauth://totp/Vaxtrace:\(username)?secret=\(secret)&issuer=Vaxtrace"))
+            let code = try QRCode.encode(uri)
+            #expect(enrol.object["qrSvg"] as? String == code.svg())
+            #expect(try ZBar.decode(png: code.png()) == uri)
         }
         let verify = try await send(
             .post,

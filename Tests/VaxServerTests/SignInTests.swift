@@ -398,4 +398,26 @@ import VaxTestSupport
             }
         }
     }
+
+    @Test(arguments: TestDatabase.engines)
+    func signInDataIsPurgedOnSchedule(engine: DatabaseEngine) async throws {
+        try await withIdentityApp(engine) { client, harness in
+            let token = try await client.signInCitizen(Self.phone, harness: harness)
+            let purger = IdentityPurger(store: harness.store, clock: harness.clock.wallClock)
+            await purger.purgeOnce()
+            #expect(try await harness.store.outbox(limit: 10).count == 1)
+            harness.clock.advance(by: 3601)
+            await purger.purgeOnce()
+            #expect(try await harness.store.outbox(limit: 10).isEmpty)
+            #expect(try await harness.store.challengeCount(phone: Self.phone, since: .distantPast) == 1)
+            harness.clock.advance(by: 86_400)
+            await purger.purgeOnce()
+            #expect(try await harness.store.challengeCount(phone: Self.phone, since: .distantPast) == 0)
+            // A session goes a day after it expired (30 days for a citizen); then it is simply unknown.
+            harness.clock.advance(by: 31 * 86_400)
+            #expect(try await client.send(.get, "/api/v1/auth/session", token: token).errorCode == "session_expired")
+            await purger.purgeOnce()
+            #expect(try await client.send(.get, "/api/v1/auth/session", token: token).errorCode == "unauthenticated")
+        }
+    }
 }

@@ -101,7 +101,7 @@ public func buildApplication(
             address: .hostname(configuration.hostname, port: configuration.port),
             serverName: "vaxtrace"
         ),
-        services: database.services,
+        services: database.services + [IdentityPurger(store: identityStore, clock: clock, logger: logger)],
         logger: logger
     )
     let seedDemoData = configuration.seedDemoData

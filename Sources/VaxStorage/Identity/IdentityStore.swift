@@ -323,12 +323,26 @@ public struct IdentityStore: Sendable {
         }
     }
 
-    /// Deletes messages and spent one-time codes older than `date` (they exist only for minutes).
-    public func purge(before date: Date) async throws {
+    /// Deletes what exists only for minutes or hours: outbox messages created before `messagesBefore`,
+    /// one-time codes created before `codesBefore` (kept a day for the daily send limit), and sessions
+    /// that expired before `sessionsBefore`. Returns how many rows went.
+    public func purge(messagesBefore: Date, codesBefore: Date, sessionsBefore: Date) async throws -> Int {
         try await database.write { sql in
-            let cutoff = date.millisecondsSince1970
-            try await sql.delete(from: "message_outbox").where("created_at", .lessThan, cutoff).run()
-            try await sql.delete(from: "otp_challenges").where("expires_at", .lessThan, cutoff).run()
+            func count(_ table: String, _ column: String, _ cutoff: Date) async throws -> Int {
+                try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(table)
+                    .where(SQLIdentifier(column), .lessThan, SQLBind(cutoff.millisecondsSince1970)).first()?
+                    .decode(column: "n", as: Int.self) ?? 0
+            }
+            var removed = 0
+            for (table, column, cutoff) in [
+                ("message_outbox", "created_at", messagesBefore), ("otp_challenges", "created_at", codesBefore),
+                ("sessions", "expires_at", sessionsBefore),
+            ] {
+                removed += try await count(table, column, cutoff)
+                try await sql.delete(from: table)
+                    .where(SQLIdentifier(column), .lessThan, SQLBind(cutoff.millisecondsSince1970)).run()
+            }
+            return removed
         }
     }
 
