@@ -106,7 +106,9 @@ struct Users: AsyncParsableCommand {
                     by: operatorName
                 )
             }
-            print("created \(account.username ?? "") (\(account.role) in \(account.scope)), id \(account.id.uuidString.lowercased())")
+            print(
+                "created \(account.username ?? "") (\(account.role) in \(account.scope)), id \(account.id.uuidString.lowercased())"
+            )
             print("at first sign-in the account enrols a TOTP authenticator (QR code) and gets recovery codes")
         }
     }

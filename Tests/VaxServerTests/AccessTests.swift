@@ -296,4 +296,74 @@ import VaxTestSupport
             }
         }
     }
+
+    @Test(arguments: TestDatabase.engines)
+    func aProvinceScopeCoversTheOldProvincesMergedIntoIt(engine: DatabaseEngine) async throws {
+        try await withIdentityApp(engine) { client, harness in
+            // Registered under the 2021 scheme (address date 2024) in Bắc Kạn, merged into Thái Nguyên.
+            let bacKan = personJSON(name: "Hoàng Văn Nam", cccd: "006087001111", phone: "0911 111 222")
+                .replacingOccurrences(
+                    of: #""provinceCode": "19", "communeCode": "05692""#,
+                    with: #""provinceCode": "06", "districtCode": "058", "communeCode": "01834""#
+                )
+                .replacingOccurrences(of: #""street": "Tổ 3""#, with: #""street": "Tổ 3", "validOn": "2024-05-01""#)
+            let created = try await client.send(.post, "/api/v1/people", json: bacKan)
+            #expect(created.status == .created, "\(created.text)")
+            let id = try #require(created.object["id"] as? String)
+            let (_, haNoi) = try await Self.residents(client)
+            #expect(try await client.send(.get, "/api/v1/people/\(id)", token: TestTokens.vaccinator).status == .ok)
+            #expect(
+                try await client.send(.get, "/api/v1/people/\(haNoi)", token: TestTokens.vaccinator).status
+                    == .forbidden
+            )
+            let found = try await client.send(
+                .post,
+                "/api/v1/people/search",
+                token: TestTokens.vaccinator,
+                json: #"{"name": "hoang van nam"}"#
+            )
+            #expect((found.object["items"] as? [[String: Any]])?.map { $0["id"] as? String } == [id])
+            // A commune of Hà Nội: its 2025 residents, none of Thái Nguyên's.
+            try await harness.staff("ba.dinh", role: .vaccinator, scope: .unit("00004"))
+            let baDinh = try await client.signInStaff("ba.dinh", harness: harness).token
+            #expect(try await client.send(.get, "/api/v1/people/\(haNoi)", token: baDinh).status == .ok)
+            #expect(try await client.send(.get, "/api/v1/people/\(id)", token: baDinh).status == .forbidden)
+        }
+    }
+
+    @Test(arguments: TestDatabase.engines)
+    func tokensComeFromPeopleAndEndWithTheirRights(engine: DatabaseEngine) async throws {
+        try await withIdentityApp(engine) { client, harness in
+            let (inside, _) = try await Self.residents(client)
+            try await harness.staff("admin.tram", role: .facilityAdmin, scope: .unit("19"))
+            let session = try await client.signInStaff("admin.tram", harness: harness).token
+            let created = try await client.send(
+                .post,
+                "/api/v1/tokens",
+                token: session,
+                json: #"{"name": "Máy tính bảng", "role": "facility_admin", "scope": "unit/19"}"#
+            )
+            #expect(created.status == .created, "\(created.text)")
+            let token = try #require(created.object["token"] as? String)
+            // A token cannot mint tokens.
+            let minted = try await client.send(
+                .post,
+                "/api/v1/tokens",
+                token: token,
+                json: #"{"name": "x", "role": "vaccinator", "scope": "unit/19"}"#
+            )
+            #expect(minted.status == .forbidden)
+            #expect(try await client.send(.get, "/api/v1/people/\(inside)", token: token).status == .ok)
+            // The person who made it is demoted: the token stops working.
+            _ = try await harness.service.grant(
+                username: "admin.tram",
+                role: .vaccinator,
+                scope: .unit("19"),
+                by: "cli:test"
+            )
+            #expect(try await client.send(.get, "/api/v1/people/\(inside)", token: token).errorCode == "token_revoked")
+            #expect(try await client.send(.get, "/api/v1/auth/session", token: session).errorCode == "session_revoked")
+            #expect(try await harness.auditCount(action: "account.grant") == 1)
+        }
+    }
 }

@@ -420,4 +420,83 @@ import VaxTestSupport
             #expect(try await client.send(.get, "/api/v1/auth/session", token: token).errorCode == "unauthenticated")
         }
     }
+
+    @Test(arguments: TestDatabase.engines)
+    func concurrentGuessesGetNoMoreThanFiveTries(engine: DatabaseEngine) async throws {
+        try await withIdentityApp(engine) { client, harness in
+            let request = try await client.send(
+                .post,
+                "/api/v1/auth/otp/request",
+                token: nil,
+                json: #"{"phone": "\#(Self.phone)"}"#
+            )
+            let challenge = try #require(request.object["challengeId"] as? String)
+            let code = try await harness.lastCode(to: Self.phone)
+            let statuses = try await withThrowingTaskGroup(of: String?.self) { group in
+                for guess in 0..<20 {
+                    let wrong = String(format: "%06d", (Int(code)! + 1 + guess) % 1_000_000)
+                    group.addTask {
+                        try await client.send(
+                            .post,
+                            "/api/v1/auth/otp/verify",
+                            token: nil,
+                            json: #"{"challengeId": "\#(challenge)", "code": "\#(wrong)"}"#
+                        ).errorCode
+                    }
+                }
+                return try await group.reduce(into: [String?]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == "code_wrong" }.count == 5)
+            #expect(statuses.filter { $0 == "code_attempts_exceeded" }.count == 15)
+        }
+    }
+
+    @Test(arguments: TestDatabase.engines)
+    func aTOTPCodeAndARecoveryCodeWorkOnceEvenConcurrently(engine: DatabaseEngine) async throws {
+        try await withIdentityApp(engine) { client, harness in
+            try await harness.staff("thu.pham", role: .vaccinator, scope: .unit("19"))
+            let first = try await client.signInStaff("thu.pham", harness: harness)
+            // The same TOTP code, a second time in the same 30 seconds: refused.
+            let step1 = try await client.send(
+                .post,
+                "/api/v1/auth/sign-in",
+                token: nil,
+                json: #"{"username": "thu.pham", "password": "\#(IdentityHarness.password)"}"#
+            )
+            let mfa = try #require(step1.object["mfaToken"] as? String)
+            let replay = try await client.send(
+                .post,
+                "/api/v1/auth/totp/verify",
+                token: nil,
+                json: #"{"mfaToken": "\#(mfa)", "code": "\#(totpCode(secret: first.secret, at: harness.clock.now))"}"#
+            )
+            #expect(replay.errorCode == "totp_wrong")
+            // Two sign-ins race with one recovery code: one wins.
+            var pending: [String] = []
+            for _ in 0..<2 {
+                let step = try await client.send(
+                    .post,
+                    "/api/v1/auth/sign-in",
+                    token: nil,
+                    json: #"{"username": "thu.pham", "password": "\#(IdentityHarness.password)"}"#
+                )
+                pending.append(try #require(step.object["mfaToken"] as? String))
+            }
+            let recovery = first.recoveryCodes[3]
+            let outcomes = try await withThrowingTaskGroup(of: Int.self) { group in
+                for token in pending {
+                    group.addTask {
+                        try await client.send(
+                            .post,
+                            "/api/v1/auth/totp/verify",
+                            token: nil,
+                            json: #"{"mfaToken": "\#(token)", "recoveryCode": "\#(recovery)"}"#
+                        ).status.code
+                    }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(outcomes.sorted() == [200, 401])
+        }
+    }
 }

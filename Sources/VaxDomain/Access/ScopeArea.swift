@@ -1,26 +1,39 @@
 /// The people a scoped staff role may see: those whose address lies in an administrative unit.
 ///
-/// A province area also holds the 2021 provinces merged into it on 1 July 2025, so that a Thái Nguyên
-/// official sees Bắc Kạn residents registered under the old scheme.
+/// Addresses are recorded in the scheme valid on their date, so an area lists its units in both schemes:
+/// a scope names a unit of the 2025 scheme (a province or a commune; a district of the 2021 scheme) and
+/// the conversion table of 1 July 2025 gives the units of the other scheme that lie in it. Codes are
+/// compared only within their own scheme: the 2025 list reuses 2021 commune codes for other places.
 public struct ScopeArea: Sendable, Equatable, Hashable {
-    /// Province codes (any scheme) whose people are in the area; empty for a district or commune area.
+    /// 2025-scheme provinces covered whole.
     public var provinces: Set<String>
-    /// A 2021 district code, for a district area.
-    public var district: String?
-    /// A commune code, for a commune area.
-    public var commune: String?
+    /// 2025-scheme communes covered.
+    public var communes: Set<String>
+    /// 2021-scheme districts covered whole.
+    public var districts2021: Set<String>
+    /// 2021-scheme communes covered.
+    public var communes2021: Set<String>
 
     /// An area.
-    public init(provinces: Set<String> = [], district: String? = nil, commune: String? = nil) {
+    public init(
+        provinces: Set<String> = [],
+        communes: Set<String> = [],
+        districts2021: Set<String> = [],
+        communes2021: Set<String> = []
+    ) {
         self.provinces = provinces
-        self.district = district
-        self.commune = commune
+        self.communes = communes
+        self.districts2021 = districts2021
+        self.communes2021 = communes2021
     }
 
     /// Whether an address lies in the area.
     public func contains(_ address: Person.Address) -> Bool {
-        if let commune { return address.communeCode == commune }
-        if let district { return address.districtCode == district }
-        return provinces.contains(address.provinceCode)
+        switch address.scheme {
+        case .tier2of2025:
+            provinces.contains(address.provinceCode) || communes.contains(address.communeCode)
+        case .tier3of2021:
+            districts2021.contains(address.districtCode ?? "") || communes2021.contains(address.communeCode)
+        }
     }
 }

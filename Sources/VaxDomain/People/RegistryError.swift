@@ -8,8 +8,8 @@ public enum RegistryError: Error, Equatable, Sendable {
     case mergeWithItself
     /// Both records carry different national ID numbers: they are two people.
     case conflictingNationalIDs
-    /// A person with the same national ID number already exists.
-    case duplicateNationalID(existing: Person.ID)
+    /// A person with the same national ID number already exists; their id when the caller may see them.
+    case duplicateNationalID(existing: Person.ID?)
     /// A unit code does not exist in the scheme valid on the address date.
     case unknownUnit(field: String, code: String, scheme: UnitScheme)
     /// No administrative scheme covers the date.

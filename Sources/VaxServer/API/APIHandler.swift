@@ -200,7 +200,9 @@ struct APIHandler: APIProtocol {
             )
         }
         let (person, duplicates) = registered
-        return .created(.init(body: .json(.init(person, possibleDuplicates: duplicates))))
+        // Flagged look-alikes are for staff to review; a citizen is not shown other people's ids.
+        let shown = actor.principal.role == .citizen ? [] : duplicates
+        return .created(.init(body: .json(.init(person, possibleDuplicates: shown))))
     }
 
     func mergePeople(_ input: Operations.MergePeople.Input) async throws -> Operations.MergePeople.Output {

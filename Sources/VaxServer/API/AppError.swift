@@ -130,9 +130,11 @@ extension AppError {
             self.init(
                 .conflict,
                 code: "duplicate",
-                message: "A person with this national ID number is already registered.",
+                message: existing == nil
+                    ? "A person with this national ID number is already registered, outside your scope."
+                    : "A person with this national ID number is already registered.",
                 field: "nationalId.number",
-                existingID: existing.description
+                existingID: existing?.description
             )
         case .unknownUnit(let field, let code, let scheme):
             self = .invalidField(

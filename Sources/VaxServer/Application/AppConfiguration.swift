@@ -24,6 +24,9 @@ public struct AppConfiguration: Sendable {
     public var logLevel: Logger.Level
     /// Whether clients reach the server over HTTPS through a TLS proxy (`http.https`, `HTTP_HTTPS`): sends HSTS.
     public var servedOverHTTPS: Bool
+    /// Whether a reverse proxy we trust sets `X-Forwarded-For` (`http.trusted.proxy`, `HTTP_TRUSTED_PROXY`):
+    /// then per-address limits use its last entry.
+    public var trustProxy: Bool
     /// Province codes whose units are loaded (`units.provinces`, `UNITS_PROVINCES`); `nil` loads the country.
     public var unitProvinces: Set<String>?
 
@@ -63,6 +66,7 @@ public struct AppConfiguration: Sendable {
         let isSQLite = if case .postgres = database { false } else { true }
         seedDemoData = reader.bool(forKey: "demo.seed", default: isSQLite)
         servedOverHTTPS = reader.bool(forKey: "http.https", default: false)
+        trustProxy = reader.bool(forKey: "http.trusted.proxy", default: false)
         let level = reader.string(forKey: "log.level", default: "info")
         guard let logLevel = Logger.Level(rawValue: level) else {
             throw ConfigurationError(

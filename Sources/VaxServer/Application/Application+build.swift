@@ -62,7 +62,9 @@ public func buildApplication(
         middleware: RequestMiddleware(logger: logger, strictTransportSecurity: configuration.servedOverHTTPS)
     )
     router.add(middleware: BodyLimitMiddleware(limit: configuration.bodyLimit))
-    router.add(middleware: AuthenticationMiddleware(tokens: tokens, identity: identity))
+    router.add(
+        middleware: AuthenticationMiddleware(tokens: tokens, identity: identity, trustProxy: configuration.trustProxy)
+    )
     router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(), limits: configuration.rateLimits))
     router.get("/metrics") { _, _ in
         Response(

@@ -142,7 +142,9 @@ public struct IdentityService: Sendable {
         return (stored.id, stored.expiresAt)
     }
 
-    /// Checks a one-time code and signs the citizen in (making their account on first use).
+    /// Checks a one-time code and signs the citizen in (making their account on first use). An attempt
+    /// is taken atomically before the code is compared, and the code is used up atomically, so concurrent
+    /// guesses get no more than five tries and a code signs in once.
     public func verifyCode(
         challenge id: UUID,
         code: String,
@@ -150,78 +152,62 @@ public struct IdentityService: Sendable {
         requestID: String
     ) async throws -> IssuedSession {
         let now = clock.now()
-        let actor = "otp:\(id.uuidString.lowercased())"
-        guard let challenge = try await store.challenge(id: id) else {
-            throw AppError(
-                .unauthorized,
-                code: "code_unknown",
-                message: "No code was sent with this id; ask for a new one."
-            )
-        }
-        func reject(
-            _ status: HTTPResponse.Status,
-            _ code: String,
-            _ message: String,
-            retryAfter: Int? = nil
-        ) async throws -> Never {
-            try await store.settle(
-                challenge: id,
-                consumed: false,
-                at: now,
-                audit: [
-                    audit(
-                        "auth.code_rejected",
-                        actor: actor,
-                        role: "citizen",
-                        scope: "phone",
-                        reason: code,
-                        requestID: requestID,
-                        at: now
-                    )
-                ]
+        func reject(_ status: HTTPResponse.Status, _ code: String, _ message: String) async throws -> Never {
+            try await record(
+                audit(
+                    "auth.code_rejected",
+                    actor: "otp:\(id.uuidString.lowercased())",
+                    role: "citizen",
+                    scope: "phone",
+                    reason: code,
+                    requestID: requestID,
+                    at: now
+                )
             )
             var error = AppError(status, code: code, message: message)
-            error.retryAfter = retryAfter
+            if status == .tooManyRequests { error.retryAfter = 60 }
             throw error
         }
-        if challenge.consumedAt != nil {
-            try await reject(.unauthorized, "code_used", "This code has been used already; ask for a new one.")
-        }
-        if now >= challenge.expiresAt {
-            try await reject(
-                .unauthorized,
-                "code_expired",
-                "This code has expired (codes last 5 minutes); ask for a new one."
+        guard
+            let challenge = try await store.reserveCodeAttempt(
+                challenge: id,
+                maxAttempts: settings.codeAttempts,
+                at: now
             )
+        else {
+            // Nothing to take: say why, from the challenge as it stands.
+            guard let current = try await store.challenge(id: id) else {
+                try await reject(.unauthorized, "code_unknown", "No code was sent with this id; ask for a new one.")
+            }
+            if current.consumedAt != nil {
+                try await reject(.unauthorized, "code_used", "This code has been used already; ask for a new one.")
+            }
+            if now >= current.expiresAt {
+                try await reject(
+                    .unauthorized,
+                    "code_expired",
+                    "This code has expired (codes last 5 minutes); ask for a new one."
+                )
+            }
+            try await reject(.tooManyRequests, "code_attempts_exceeded", "Too many wrong codes; ask for a new code.")
         }
-        if challenge.attempts >= settings.codeAttempts {
-            try await reject(
-                .tooManyRequests,
-                "code_attempts_exceeded",
-                "Too many wrong codes; ask for a new code.",
-                retryAfter: 60
-            )
-        }
-        guard code.count == 6, code.allSatisfy(\.isASCII), code.allSatisfy(\.isNumber),
+        guard code.count == 6, code.allSatisfy({ $0.isASCII && $0.isNumber }),
             Secrets.constantTimeEquals(codeDigest(code, challenge: id), challenge.codeHash)
         else {
-            let left = settings.codeAttempts - challenge.attempts - 1
+            let left = max(0, settings.codeAttempts - challenge.attempts)
             try await reject(.unauthorized, "code_wrong", "The code is wrong; \(left) attempts left.")
         }
-        let (account, _) = try await store.citizenAccount(phone: challenge.phone, newID: ids.next(at: now), at: now)
-        try await store.settle(challenge: id, consumed: true, at: now, audit: [])
-        return try await issueSession(
-            for: account,
-            stage: .active,
-            replacing: replacing,
-            how: "phone+code",
-            requestID: requestID
-        )
+        guard try await store.consumeChallenge(id, at: now) else {
+            try await reject(.unauthorized, "code_used", "This code has been used already; ask for a new one.")
+        }
+        let account = try await store.citizenAccount(phone: challenge.phone, newID: ids.next(at: now), at: now)
+        return try await issueSession(for: account, replacing: replacing, how: "phone+code", requestID: requestID)
     }
 
     // MARK: Staff: password, then TOTP
 
-    /// Checks a username and password; on success the second factor is next.
+    /// Checks a username and password; on success the second factor is next. An attempt is taken
+    /// before the (slow) password check, so concurrent guesses cannot exceed the lock-out limit.
     public func signIn(
         username input: String,
         password: String,
@@ -237,19 +223,21 @@ public struct IdentityService: Sendable {
             code: "invalid_credentials",
             message: "The username or password is wrong."
         )
-        guard !username.isEmpty, username.count <= 64, !password.isEmpty, password.utf8.count <= 1024 else {
-            throw invalid
-        }
-        guard let account = try await store.account(username: username), let hash = account.passwordHash else {
-            _ = try await checkPassword(password, hash: decoyHash)
-            if let wait = await limiter.hit(
+        let plausible =
+            (1...64).contains(username.count)
+            && username.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) })
+            && !password.isEmpty && password.utf8.count <= 1024 && !password.contains("\u{0}")
+        guard plausible, let account = try await store.account(username: username), let hash = account.passwordHash
+        else {
+            // Unknown usernames cost the same time and lock the same way as known ones.
+            let wait = await limiter.hit(
                 "signin-unknown:\(username)",
-                limit: settings.failuresBeforeLock,
+                limit: settings.failuresBeforeLock - 1,
                 per: settings.lockDuration,
                 now: now
-            ) {
-                throw AppError.tooManyRequests(lockedMessage, wait, code: "account_locked")
-            }
+            )
+            _ = try await checkPassword(password, hash: decoyHash)
+            if let wait { throw AppError.tooManyRequests(lockedMessage, wait, code: "account_locked") }
             try await record(
                 audit(
                     "auth.sign_in_failed",
@@ -263,17 +251,12 @@ public struct IdentityService: Sendable {
             )
             throw invalid
         }
-        if let lockedUntil = account.lockedUntil, lockedUntil > now {
-            throw AppError.tooManyRequests(
-                lockedMessage,
-                Int(lockedUntil.timeIntervalSince(now).rounded(.up)),
-                code: "account_locked"
-            )
-        }
+        let attempt = try await reserveAttempt(account, at: now)
         guard try await checkPassword(password, hash: hash) else {
-            try await fail(account, why: "wrong password", requestID: requestID, at: now)
+            try await fail(account, attempt: attempt, why: "wrong password", requestID: requestID, at: now)
             throw invalid
         }
+        try await store.refundAttempt(of: account.id)
         if account.disabledAt != nil {
             try await record(
                 audit(
@@ -309,14 +292,13 @@ public struct IdentityService: Sendable {
     /// Starts TOTP enrolment for a pending sign-in whose account has none: a new secret each call.
     public func enrolTOTP(pending token: String) async throws -> TOTPEnrolment {
         let now = clock.now()
-        let (_, account) = try await pending(token, at: now)
-        guard account.totpEnabledAt == nil else {
+        let (session, account) = try await pending(token, at: now)
+        let secret = Secrets.totpSecret()
+        guard session.stage == .enrol,
+            try await store.setPendingTOTPSecret(of: account.id, sealed: try vault.seal(secret), at: now)
+        else {
             throw AppError(.conflict, code: "totp_enrolled", message: "This account has TOTP already; enter a code.")
         }
-        let secret = Secrets.totpSecret()
-        var updated = account
-        updated.totpSecretSealed = try vault.seal(secret)
-        try await store.update(updated, at: now, audit: [])
         let label = "Vaxtrace:\(account.username ?? account.id.uuidString.lowercased())"
         return TOTPEnrolment(
             secret: String(base32Encoding: secret.utf8, options: .omitPaddingCharacter),
@@ -335,14 +317,6 @@ public struct IdentityService: Sendable {
     ) async throws -> IssuedSession {
         let now = clock.now()
         let (session, account) = try await pending(token, at: now)
-        if let lockedUntil = account.lockedUntil, lockedUntil > now {
-            throw AppError.tooManyRequests(
-                lockedMessage,
-                Int(lockedUntil.timeIntervalSince(now).rounded(.up)),
-                code: "account_locked"
-            )
-        }
-        var updated = account
         var how = "password+totp"
         var recoveryCodes: [String]?
         switch (code, recoveryCode) {
@@ -350,24 +324,26 @@ public struct IdentityService: Sendable {
             guard let sealed = account.totpSecretSealed else {
                 throw AppError(.conflict, code: "totp_not_enrolled", message: "Start TOTP enrolment first.")
             }
-            guard let step = matchingStep(code, secret: try vault.open(sealed), at: now), step > account.totpLastStep
+            let attempt = try await reserveAttempt(account, at: now)
+            let enrolling = session.stage == .enrol
+            guard let step = matchingStep(code, secret: try vault.open(sealed), at: now),
+                try await store.acceptTOTPStep(of: account.id, step: step, enrolling: enrolling, at: now)
             else {
-                try await fail(account, why: "wrong second factor", requestID: requestID, at: now)
+                try await fail(account, attempt: attempt, why: "wrong second factor", requestID: requestID, at: now)
                 throw AppError(
                     .unauthorized,
                     code: "totp_wrong",
                     message: "The code is wrong or has been used; wait for the next one."
                 )
             }
-            updated.totpLastStep = step
-            if account.totpEnabledAt == nil {
-                updated.totpEnabledAt = now
+            if enrolling {
                 let codes = (0..<10).map { _ in Secrets.recoveryCode() }
                 try await store.replaceRecoveryCodes(of: account.id, with: codes.map(Secrets.digest))
                 recoveryCodes = codes
                 how = "password+totp (enrolled)"
             }
         case (nil, let recovery?):
+            let attempt = try await reserveAttempt(account, at: now)
             guard session.stage == .mfa,
                 try await store.useRecoveryCode(
                     of: account.id,
@@ -375,28 +351,20 @@ public struct IdentityService: Sendable {
                     at: now
                 )
             else {
-                try await fail(account, why: "wrong recovery code", requestID: requestID, at: now)
+                try await fail(account, attempt: attempt, why: "wrong recovery code", requestID: requestID, at: now)
                 throw AppError(
                     .unauthorized,
                     code: "recovery_code_wrong",
                     message: "The recovery code is wrong or used."
                 )
             }
+            try await store.clearFailures(of: account.id)
             how = "password+recovery code"
         default:
             throw AppError.invalidField("code", "Give either a 6-digit code or a recovery code.")
         }
-        updated.failedAttempts = 0
-        updated.lockedUntil = nil
-        try await store.update(updated, at: now, audit: [])
         try await store.revokeSession(hash: session.tokenHash, reason: "completed", at: now, audit: [])
-        var issued = try await issueSession(
-            for: updated,
-            stage: .active,
-            replacing: replacing,
-            how: how,
-            requestID: requestID
-        )
+        var issued = try await issueSession(for: account, replacing: replacing, how: how, requestID: requestID)
         issued.recoveryCodes = recoveryCodes
         return issued
     }
@@ -414,13 +382,24 @@ public struct IdentityService: Sendable {
             throw AppError(.unauthorized, code: "unauthenticated", message: "The session token is not valid; sign in.")
         }
         if let reason = session.unusableReason(at: now) {
-            try await record(
+            try await recordRejection(
+                hash,
                 audit("auth.session_rejected", account: account, reason: reason, requestID: requestID, at: now)
             )
             let code = session.revokedAt != nil ? "session_revoked" : "session_expired"
             throw AppError(.unauthorized, code: code, message: "The session is \(reason); sign in again.")
         }
         if account.disabledAt != nil {
+            try await recordRejection(
+                hash,
+                audit(
+                    "auth.session_rejected",
+                    account: account,
+                    reason: "account disabled",
+                    requestID: requestID,
+                    at: now
+                )
+            )
             throw AppError(.unauthorized, code: "session_revoked", message: "The account is disabled.")
         }
         if now.timeIntervalSince(session.lastSeenAt) > 60 { try await store.touchSession(hash: hash, at: now) }
@@ -444,7 +423,8 @@ public struct IdentityService: Sendable {
         let subject = "token:\(record.id.uuidString.lowercased())"
         if record.revokedAt != nil || now >= record.expiresAt {
             let reason = record.revokedAt != nil ? "revoked" : "expired"
-            try await self.record(
+            try await recordRejection(
+                record.tokenHash,
                 audit(
                     "auth.token_rejected",
                     actor: subject,
@@ -530,13 +510,26 @@ public struct IdentityService: Sendable {
         requestID: String
     ) async throws -> (APITokenRecord, String) {
         let trimmed = name.trimmingCharacters(in: .whitespaces)
-        guard (1...100).contains(trimmed.count), !trimmed.hasControlCharacters else {
+        guard (1...100).contains(trimmed.unicodeScalars.count), !trimmed.hasControlCharacters else {
             throw AppError.invalidField("name", "Give the token a name of 1 to 100 characters.")
         }
         guard (1...365).contains(days) else {
             throw AppError.invalidField("expiresInDays", "A token lives 1 to 365 days.")
         }
-        try Policy.authorizeTokenGrant(role: role, scope: scope, by: principal)
+        guard case .session = principal.credential else {
+            try await recordDenial(of: principal, operation: "createAPIToken", requestID: requestID)
+            throw AppError(
+                .forbidden,
+                code: "not_permitted",
+                message: "API tokens are issued by a signed-in person, not by another token."
+            )
+        }
+        do {
+            try Policy.authorizeTokenGrant(role: role, scope: scope, by: principal)
+        } catch let error where error.status == .forbidden {
+            try await recordDenial(of: principal, operation: "createAPIToken", requestID: requestID)
+            throw error
+        }
         if case .facility(let id) = scope, try await store.facility(id: id) == nil {
             throw AppError.invalidField("scope", "No facility \(id).")
         }
@@ -578,6 +571,7 @@ public struct IdentityService: Sendable {
         guard let record = try await store.token(id: id),
             principal.role == .systemAdmin || record.createdBy == principal.subject
         else {
+            try await recordDenial(of: principal, operation: "revokeAPIToken", requestID: requestID)
             throw AppError(
                 .notFound,
                 code: "not_found",
@@ -672,6 +666,7 @@ public struct IdentityService: Sendable {
             ]
         )
         _ = try await store.revokeSessions(of: account.id, reason: "permissions_changed", at: now, audit: [])
+        try await store.revokeTokens(createdBy: account.id.uuidString.lowercased(), at: now)
         return account
     }
 
@@ -695,7 +690,10 @@ public struct IdentityService: Sendable {
                 )
             ]
         )
-        if disabled { _ = try await store.revokeSessions(of: account.id, reason: "disabled", at: now, audit: []) }
+        if disabled {
+            _ = try await store.revokeSessions(of: account.id, reason: "disabled", at: now, audit: [])
+            try await store.revokeTokens(createdBy: account.id.uuidString.lowercased(), at: now)
+        }
         return account
     }
 
@@ -750,6 +748,7 @@ public struct IdentityService: Sendable {
         )
         try await store.replaceRecoveryCodes(of: account.id, with: [])
         _ = try await store.revokeSessions(of: account.id, reason: "reset", at: now, audit: [])
+        try await store.revokeTokens(createdBy: account.id.uuidString.lowercased(), at: now)
         return account
     }
 
@@ -796,31 +795,51 @@ public struct IdentityService: Sendable {
         return (session, account)
     }
 
-    private func fail(_ account: Account, why: String, requestID: String, at now: Date) async throws {
-        let updated = try await store.recordFailure(
+    /// Takes a sign-in attempt; a locked account is refused after the same decoy work as a password check.
+    private func reserveAttempt(_ account: Account, at now: Date) async throws -> Int {
+        switch try await store.reserveAttempt(
             of: account.id,
             limit: settings.failuresBeforeLock,
             lockFor: settings.lockDuration,
-            at: now,
-            audit: [audit("auth.sign_in_failed", account: account, reason: why, requestID: requestID, at: now)]
-        )
-        if let lockedUntil = updated?.lockedUntil, lockedUntil > now {
-            try await record(
+            at: now
+        ) {
+        case .allowed(let attempt):
+            return attempt
+        case .locked(let until):
+            _ = try await checkPassword("", hash: decoyHash)
+            throw AppError.tooManyRequests(
+                lockedMessage,
+                Int(until.timeIntervalSince(now).rounded(.up)),
+                code: "account_locked"
+            )
+        }
+    }
+
+    /// Audits a failed attempt; the attempt that uses up the allowance locks the account (429).
+    private func fail(_ account: Account, attempt: Int, why: String, requestID: String, at now: Date) async throws {
+        guard attempt >= settings.failuresBeforeLock else {
+            try await record(audit("auth.sign_in_failed", account: account, reason: why, requestID: requestID, at: now))
+            return
+        }
+        try await store.lock(
+            account.id,
+            until: now.addingTimeInterval(settings.lockDuration),
+            audit: [
+                audit("auth.sign_in_failed", account: account, reason: why, requestID: requestID, at: now),
                 audit(
                     "auth.locked",
                     account: account,
                     reason: "after \(settings.failuresBeforeLock) failures",
                     requestID: requestID,
                     at: now
-                )
-            )
-            throw AppError.tooManyRequests(lockedMessage, Int(settings.lockDuration), code: "account_locked")
-        }
+                ),
+            ]
+        )
+        throw AppError.tooManyRequests(lockedMessage, Int(settings.lockDuration), code: "account_locked")
     }
 
     private func issueSession(
         for account: Account,
-        stage: SessionRecord.Stage,
         replacing: String?,
         how: String,
         requestID: String
@@ -832,7 +851,7 @@ public struct IdentityService: Sendable {
         let record = SessionRecord(
             tokenHash: Secrets.digest(token),
             accountID: account.id,
-            stage: stage,
+            stage: .active,
             csrfHash: Secrets.digest(csrf),
             createdAt: now,
             lastSeenAt: now,
@@ -891,6 +910,13 @@ public struct IdentityService: Sendable {
 
     func record(_ entry: AuditEntry) async throws {
         try await store.appendAudit([entry])
+    }
+
+    /// Audits the use of a revoked or expired credential, once a minute per credential at most (a client
+    /// retrying in a loop must not flood the chain).
+    private func recordRejection(_ credential: String, _ entry: AuditEntry) async throws {
+        guard await limiter.hit("rejected:\(credential)", limit: 1, per: 60) == nil else { return }
+        try await record(entry)
     }
 
     /// Audits a refused request of a signed-in caller.

@@ -5,7 +5,7 @@ import VaxStorage
 /// law; facilities are looked up again after a minute).
 actor ScopeResolver {
     private let store: IdentityStore
-    private var provinces: [String: Set<String>] = [:]
+    private var units: [String: ScopeArea?] = [:]
     private var facilities: [String: (area: ScopeArea?, until: ContinuousClock.Instant)] = [:]
 
     init(store: IdentityStore) {
@@ -30,15 +30,9 @@ actor ScopeResolver {
     }
 
     private func area(ofUnit code: String) async throws -> ScopeArea? {
-        switch code.count {
-        case 2:
-            if let cached = provinces[code] { return ScopeArea(provinces: cached) }
-            let merged = try await store.provincesMerged(into: code)
-            provinces[code] = merged
-            return ScopeArea(provinces: merged)
-        case 3: return ScopeArea(district: code)
-        case 5: return ScopeArea(commune: code)
-        default: return nil
-        }
+        if let cached = units[code] { return cached }
+        let area = try await store.area(ofUnit: code)
+        units[code] = area
+        return area
     }
 }

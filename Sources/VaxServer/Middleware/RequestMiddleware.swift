@@ -195,6 +195,8 @@ struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
 struct AuthenticationMiddleware<Context: RequestContext>: RouterMiddleware {
     let tokens: DevelopmentTokens
     let identity: IdentityService
+    /// Whether a proxy we trust sets `X-Forwarded-For` (`HTTP_TRUSTED_PROXY`).
+    let trustProxy: Bool
 
     static var sessionCookie: String { "vax_session" }
 
@@ -211,9 +213,11 @@ struct AuthenticationMiddleware<Context: RequestContext>: RouterMiddleware {
         -> Response
     {
         guard var call = CallContext.current else { return try await next(request, context) }
-        if let address = (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress {
-            call.clientAddress = address
-        }
+        call.clientAddress = ClientAddress.key(
+            peer: (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress,
+            forwardedFor: request.headers[.xForwardedFor],
+            trustProxy: trustProxy
+        )
         let principal: Principal?
         if let header = request.headers[.authorization] {
             guard header.lowercased().hasPrefix("bearer ") else {
@@ -234,8 +238,10 @@ struct AuthenticationMiddleware<Context: RequestContext>: RouterMiddleware {
             do {
                 session = try await identity.principal(session: cookie, viaCookie: true, requestID: call.requestID)
             } catch let error as AppError where error.status == .unauthorized {
-                // A stale cookie must not stop anyone from signing in again.
-                guard Self.isSignInStep(request.uri.path) else { throw error }
+                // A stale cookie must not stop anyone from signing in again, nor from reading the public
+                // pages; API calls learn why it was refused.
+                let path = request.uri.path
+                guard Self.isSignInStep(path) || !path.hasPrefix("/api/") else { throw error }
                 return try await CallContext.$current.withValue(call) { try await next(request, context) }
             }
             // The sign-in steps only revoke the cookie's session (rotation), so they need no CSRF token.
@@ -307,6 +313,8 @@ public struct RateLimits: Sendable {
 }
 
 extension HTTPField.Name {
+    /// `X-Forwarded-For`.
+    static let xForwardedFor = HTTPField.Name("X-Forwarded-For")!
     /// `X-CSRF-Token`.
     static let csrfToken = HTTPField.Name("X-CSRF-Token")!
 }

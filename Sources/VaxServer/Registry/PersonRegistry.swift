@@ -89,7 +89,7 @@ public struct PersonRegistry: Sendable {
         case .created(let person, let duplicates):
             return (person, duplicates)
         case .existing(let existing):
-            throw RegistryError.duplicateNationalID(existing: existing)
+            throw RegistryError.duplicateNationalID(existing: try await visibleDuplicate(existing, by: actor))
         }
     }
 
@@ -296,6 +296,20 @@ public struct PersonRegistry: Sendable {
         if let into = person.mergedInto { throw RegistryError.merged(id, into: into) }
     }
 
+    /// The existing record's id when the caller may read it (audited as a read), `nil` otherwise: a
+    /// duplicate must not tell a vaccinator who, elsewhere, holds an ID number.
+    private func visibleDuplicate(_ id: Person.ID, by actor: Actor) async throws -> Person.ID? {
+        guard actor.principal.role != .citizen, let person = try await people.find(id) else { return nil }
+        let guardian: Person? = nil
+        guard (try? Policy.authorizeRead(of: person, guardian: guardian, by: actor.principal)) != nil else {
+            return nil
+        }
+        var reading = actor
+        reading.reason = "duplicate national ID at registration"
+        try await auditReads([id], action: "person.read", by: reading)
+        return id
+    }
+
     private func authorizeRead(_ person: Person, by actor: Actor) async throws {
         let guardian: Person? =
             if actor.principal.role == .citizen, let guardianID = person.guardianID {
@@ -310,7 +324,6 @@ public struct PersonRegistry: Sendable {
     }
 
     private func auditDenial(of person: Person.ID, by actor: Actor) async throws {
-        guard Policy.isAuditedReader(actor.principal) else { return }
         try await audit.record([entry("access.denied", about: person, by: actor, at: clock.now())])
     }
 

@@ -272,6 +272,14 @@ public struct Facility: Sendable, Equatable {
     }
 }
 
+/// The outcome of taking a sign-in attempt.
+public enum AttemptReservation: Sendable, Equatable {
+    /// Go ahead: this is attempt number `attempt` since the last success.
+    case allowed(attempt: Int)
+    /// The account is locked until then.
+    case locked(until: Date)
+}
+
 /// What the identity store refuses.
 public enum IdentityStoreError: Error, Equatable, CustomStringConvertible {
     /// The username is taken.

@@ -27,14 +27,9 @@ public struct IdentityStore: Sendable {
         }
     }
 
-    /// The citizen account of a verified phone, made on first sign-in.
-    public func citizenAccount(phone: String, newID: UUID, at now: Date) async throws -> (Account, created: Bool) {
+    /// The citizen account of a verified phone, made on first sign-in (two first sign-ins at once make one).
+    public func citizenAccount(phone: String, newID: UUID, at now: Date) async throws -> Account {
         try await database.write { sql in
-            if let row = try await sql.select().columns(Self.accountColumns.map { SQLIdentifier($0) })
-                .from("accounts").where("phone", .equal, phone).first()
-            {
-                return (try Self.account(from: row), false)
-            }
             let account = Account(
                 id: newID,
                 kind: .citizen,
@@ -43,8 +38,13 @@ public struct IdentityStore: Sendable {
                 scope: "phone",
                 createdAt: now
             )
-            try await sql.insert(into: "accounts").columns(Self.accountColumns).values(Self.values(account)).run()
-            return (account, true)
+            try await sql.insert(into: "accounts").columns(Self.accountColumns).values(Self.values(account))
+                .ignoringConflicts(with: "phone").run()
+            guard
+                let row = try await sql.select().columns(Self.accountColumns.map { SQLIdentifier($0) })
+                    .from("accounts").where("phone", .equal, phone).first()
+            else { throw StorageError.corruptRow("accounts: no row for a phone just inserted") }
+            return try Self.account(from: row)
         }
     }
 
@@ -74,30 +74,101 @@ public struct IdentityStore: Sendable {
         }
     }
 
-    /// Counts a failed attempt; locks the account for `lockFor` when it reaches `limit`. Returns the account.
-    public func recordFailure(
+    /// Takes one of the `limit` sign-in attempts an account has per lock-out window, before the password
+    /// or code is checked, so that concurrent guesses cannot exceed the limit. Returns the attempt's number,
+    /// or the end of the lock-out when the account is locked (an attempt over the limit locks it).
+    public func reserveAttempt(
         of id: UUID,
         limit: Int,
         lockFor: TimeInterval,
-        at now: Date,
-        audit: [AuditEntry]
-    ) async throws -> Account? {
+        at now: Date
+    ) async throws -> AttemptReservation {
         try await database.write { sql in
             let key = id.uuidString.lowercased()
-            try await sql.update("accounts").set(SQLIdentifier("failed_attempts"), to: SQLRaw("failed_attempts + 1"))
-                .set("updated_at", to: now.millisecondsSince1970).where("id", .equal, key).run()
-            guard
-                var account = try await sql.select().columns(Self.accountColumns.map { SQLIdentifier($0) })
-                    .from("accounts").where("id", .equal, key).first().map(Self.account(from:))
-            else { return nil }
-            if account.failedAttempts >= limit {
-                account.lockedUntil = now.addingTimeInterval(lockFor)
-                account.failedAttempts = 0
-                try await Self.update(account, at: now, on: sql)
+            let millis = now.millisecondsSince1970
+            let taken = try await sql.update("accounts")
+                .set(SQLIdentifier("failed_attempts"), to: SQLRaw("failed_attempts + 1"))
+                .where("id", .equal, key)
+                .where {
+                    $0.where("locked_until", .is, SQLLiteral.null).orWhere("locked_until", .lessThanOrEqual, millis)
+                }
+                .returning("failed_attempts").first()
+            guard let taken else {
+                let until = try await sql.select().column("locked_until").from("accounts").where("id", .equal, key)
+                    .first()?.decode(column: "locked_until", as: Int64?.self)
+                return .locked(until: Date(millisecondsSince1970: until ?? millis))
             }
-            try await AuditChain.append(audit, on: sql)
-            return account
+            let count = try taken.decode(column: "failed_attempts", as: Int.self)
+            guard count <= limit else {
+                let until = now.addingTimeInterval(lockFor)
+                try await Self.lock(key, until: until, on: sql)
+                return .locked(until: until)
+            }
+            return .allowed(attempt: count)
         }
+    }
+
+    /// Locks an account until `until`, with an audit entry.
+    public func lock(_ id: UUID, until: Date, audit: [AuditEntry]) async throws {
+        try await database.write { sql in
+            try await Self.lock(id.uuidString.lowercased(), until: until, on: sql)
+            try await AuditChain.append(audit, on: sql)
+        }
+    }
+
+    /// Gives back an attempt that succeeded half-way (a right password, with the second factor next), so
+    /// that signing in costs nothing while wrong second factors still count.
+    public func refundAttempt(of id: UUID) async throws {
+        try await database.write { sql in
+            try await sql.update("accounts").set(SQLIdentifier("failed_attempts"), to: SQLRaw("failed_attempts - 1"))
+                .where("id", .equal, id.uuidString.lowercased()).where("failed_attempts", .greaterThan, 0).run()
+        }
+    }
+
+    /// Forgets failed attempts after a success.
+    public func clearFailures(of id: UUID) async throws {
+        try await database.write { sql in
+            try await sql.update("accounts").set("failed_attempts", to: 0).set("locked_until", to: SQLLiteral.null)
+                .where("id", .equal, id.uuidString.lowercased()).run()
+        }
+    }
+
+    /// Stores a TOTP secret awaiting confirmation; `false` when the account has TOTP already.
+    public func setPendingTOTPSecret(of id: UUID, sealed: String, at now: Date) async throws -> Bool {
+        try await database.write { sql in
+            try await sql.update("accounts").set("totp_secret_sealed", to: sealed)
+                .set("updated_at", to: now.millisecondsSince1970)
+                .where("id", .equal, id.uuidString.lowercased()).where("totp_enabled_at", .is, SQLLiteral.null)
+                .where("disabled_at", .is, SQLLiteral.null)
+                .returning("id").first() != nil
+        }
+    }
+
+    /// Accepts a TOTP code's time step: only if it is later than the last one accepted and the account is
+    /// still enabled (so a code is never accepted twice, even by concurrent requests). `enrolling`
+    /// switches TOTP on, only if it was off. Clears failed attempts. `false` when refused.
+    public func acceptTOTPStep(of id: UUID, step: Int64, enrolling: Bool, at now: Date) async throws -> Bool {
+        try await database.write { sql in
+            let update = sql.update("accounts").set("totp_last_step", to: step).set("failed_attempts", to: 0)
+                .set("locked_until", to: SQLLiteral.null).set("updated_at", to: now.millisecondsSince1970)
+                .where("id", .equal, id.uuidString.lowercased()).where("totp_last_step", .lessThan, step)
+                .where("disabled_at", .is, SQLLiteral.null)
+            if enrolling {
+                update.set("totp_enabled_at", to: now.millisecondsSince1970).where(
+                    "totp_enabled_at",
+                    .is,
+                    SQLLiteral.null
+                )
+            } else {
+                update.where("totp_enabled_at", .isNot, SQLLiteral.null)
+            }
+            return try await update.returning("id").first() != nil
+        }
+    }
+
+    static func lock(_ key: String, until: Date, on sql: any SQLDatabase) async throws {
+        try await sql.update("accounts").set("locked_until", to: until.millisecondsSince1970)
+            .set("failed_attempts", to: 0).where("id", .equal, key).run()
     }
 
     // MARK: Recovery codes
@@ -113,17 +184,12 @@ public struct IdentityStore: Sendable {
         }
     }
 
-    /// Uses up a recovery code; `false` when it is unknown or used.
+    /// Uses up a recovery code; `false` when it is unknown or used (also by a concurrent request).
     public func useRecoveryCode(of id: UUID, hash: String, at now: Date) async throws -> Bool {
         try await database.write { sql in
-            let key = id.uuidString.lowercased()
-            guard
-                try await sql.select().column("code_hash").from("recovery_codes").where("account_id", .equal, key)
-                    .where("code_hash", .equal, hash).where("used_at", .is, SQLLiteral.null).first() != nil
-            else { return false }
             try await sql.update("recovery_codes").set("used_at", to: now.millisecondsSince1970)
-                .where("account_id", .equal, key).where("code_hash", .equal, hash).run()
-            return true
+                .where("account_id", .equal, id.uuidString.lowercased()).where("code_hash", .equal, hash)
+                .where("used_at", .is, SQLLiteral.null).returning("code_hash").first() != nil
         }
     }
 
@@ -230,17 +296,23 @@ public struct IdentityStore: Sendable {
         }
     }
 
-    /// Counts a wrong code, or marks the challenge used; both with audit entries.
-    public func settle(challenge id: UUID, consumed: Bool, at now: Date, audit: [AuditEntry]) async throws {
+    /// Takes one attempt of a live challenge (not used, not expired, attempts left), atomically, before
+    /// the code is compared; `nil` when there is none to take.
+    public func reserveCodeAttempt(challenge id: UUID, maxAttempts: Int, at now: Date) async throws -> OTPChallenge? {
         try await database.write { sql in
-            let update = sql.update("otp_challenges").where("id", .equal, id.uuidString.lowercased())
-            if consumed {
-                update.set("consumed_at", to: now.millisecondsSince1970)
-            } else {
-                update.set(SQLIdentifier("attempts"), to: SQLRaw("attempts + 1"))
-            }
-            try await update.run()
-            try await AuditChain.append(audit, on: sql)
+            try await sql.update("otp_challenges").set(SQLIdentifier("attempts"), to: SQLRaw("attempts + 1"))
+                .where("id", .equal, id.uuidString.lowercased()).where("consumed_at", .is, SQLLiteral.null)
+                .where("expires_at", .greaterThan, now.millisecondsSince1970).where("attempts", .lessThan, maxAttempts)
+                .returning(Self.challengeColumns.map { SQLIdentifier($0) }).first().map(Self.challenge(from:))
+        }
+    }
+
+    /// Marks a challenge used; `false` when it was used already (a concurrent replay).
+    public func consumeChallenge(_ id: UUID, at now: Date) async throws -> Bool {
+        try await database.write { sql in
+            try await sql.update("otp_challenges").set("consumed_at", to: now.millisecondsSince1970)
+                .where("id", .equal, id.uuidString.lowercased()).where("consumed_at", .is, SQLLiteral.null)
+                .returning("id").first() != nil
         }
     }
 
@@ -285,6 +357,14 @@ public struct IdentityStore: Sendable {
             try await sql.update("api_tokens").set("revoked_at", to: now.millisecondsSince1970)
                 .where("id", .equal, id.uuidString.lowercased()).where("revoked_at", .is, SQLLiteral.null).run()
             try await AuditChain.append(audit, on: sql)
+        }
+    }
+
+    /// Revokes every live token made by `creator` (an account whose rights changed).
+    public func revokeTokens(createdBy creator: String, at now: Date) async throws {
+        try await database.write { sql in
+            try await sql.update("api_tokens").set("revoked_at", to: now.millisecondsSince1970)
+                .where("created_by", .equal, creator).where("revoked_at", .is, SQLLiteral.null).run()
         }
     }
 
@@ -354,12 +434,35 @@ public struct IdentityStore: Sendable {
         try await database.write { sql in try await AuditChain.append(entries, on: sql) }
     }
 
-    /// The 2021 provinces merged into a 2025 province (and the province itself).
-    public func provincesMerged(into code: String) async throws -> Set<String> {
+    /// The area a unit scope covers: a 2025 province or commune (5 digits) with the 2021 communes the
+    /// conversion table puts in it, or a 2021 district (3 digits) with the 2025 communes its communes
+    /// went into. `nil` for a code that is none of these.
+    public func area(ofUnit code: String) async throws -> ScopeArea? {
         try await database.read { sql in
-            let rows = try await sql.select().distinct().column("old_province_code").from("unit_conversions")
-                .where("new_province_code", .equal, code).all()
-            return Set(try rows.map { try $0.decode(column: "old_province_code", as: String.self) }).union([code])
+            func codes(_ column: String, where filter: String, is value: String) async throws -> Set<String> {
+                let rows = try await sql.select().distinct().column(SQLIdentifier(column)).from("unit_conversions")
+                    .where(SQLIdentifier(filter), .equal, SQLBind(value)).all()
+                return Set(try rows.map { try $0.decode(column: column, as: String.self) })
+            }
+            switch code.count {
+            case 2:
+                return ScopeArea(
+                    provinces: [code],
+                    communes2021: try await codes("old_commune_code", where: "new_province_code", is: code)
+                )
+            case 3:
+                return ScopeArea(
+                    communes: try await codes("new_commune_code", where: "old_district_code", is: code),
+                    districts2021: [code]
+                )
+            case 5:
+                return ScopeArea(
+                    communes: [code],
+                    communes2021: try await codes("old_commune_code", where: "new_commune_code", is: code)
+                )
+            default:
+                return nil
+            }
         }
     }
 

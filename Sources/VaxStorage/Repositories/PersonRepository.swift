@@ -245,15 +245,7 @@ public struct SQLPersonRepository: PersonRepository {
             try await Self.load(
                 where: { select in
                     select.where("merged_into", .is, SQLLiteral.null)
-                    if let area {
-                        if let commune = area.commune {
-                            select.where("commune_code", .equal, commune)
-                        } else if let district = area.district {
-                            select.where("district_code", .equal, district)
-                        } else {
-                            select.where("province_code", .in, area.provinces.sorted())
-                        }
-                    }
+                    if let area { Self.restrict(select, to: area) }
                     switch query {
                     case .nationalID:
                         select.where("national_id_hash", .equal, hash)
@@ -273,6 +265,23 @@ public struct SQLPersonRepository: PersonRepository {
                 on: sql
             )
         }.map(decode)
+    }
+
+    /// Limits a query to the people living in `area`, each code compared within its own scheme.
+    static func restrict(_ select: SQLSelectBuilder, to area: ScopeArea) {
+        select.where { group in
+            // Always false, so that an empty area matches nobody.
+            group.where(SQLLiteral.numeric("1"), .equal, SQLLiteral.numeric("0"))
+            for (scheme, column, codes) in [
+                ("2025", "province_code", area.provinces), ("2025", "commune_code", area.communes),
+                ("2021", "district_code", area.districts2021), ("2021", "commune_code", area.communes2021),
+            ] where !codes.isEmpty {
+                group.orWhere { part in
+                    part.where("unit_scheme", .equal, scheme).where(SQLIdentifier(column), .in, codes.sorted())
+                }
+            }
+            return group
+        }
     }
 
     public func dependants(of guardian: Person.ID) async throws -> [Person] {
