@@ -68,10 +68,10 @@ private func parseRoleAndScope(role: String, scope: String) throws -> (Role, Sco
     return (parsedRole, parsedScope)
 }
 
-private func describe(_ account: Account) -> String {
+private func describe(_ account: Account, locked: Bool = false) -> String {
     var state: [String] = []
     if account.disabledAt != nil { state.append("disabled") }
-    if let lockedUntil = account.lockedUntil, lockedUntil > Date() { state.append("locked") }
+    if locked { state.append("locked") }
     state.append(account.totpEnabledAt == nil ? "TOTP not enrolled" : "TOTP on")
     return "\(account.username ?? "-")\t\(account.role)\t\(account.scope)\t\(state.joined(separator: ", "))"
 }
@@ -118,9 +118,15 @@ struct Users: AsyncParsableCommand {
         @OptionGroup var common: CommonOptions
 
         func run() async throws {
-            let accounts = try await withIdentity(common) { service, _ in try await service.staffAccounts() }
+            let accounts = try await withIdentity(common) { service, _ in
+                var listed: [(Account, Bool)] = []
+                for account in try await service.staffAccounts() {
+                    listed.append((account, try await service.isLocked(account)))
+                }
+                return listed
+            }
             print("username\trole\tscope\tstate")
-            for account in accounts { print(describe(account)) }
+            for (account, locked) in accounts { print(describe(account, locked: locked)) }
         }
     }
 

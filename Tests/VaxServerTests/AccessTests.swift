@@ -238,6 +238,30 @@ import VaxTestSupport
         }
     }
 
+    @Test(arguments: TestDatabase.engines)
+    func behindATrustedProxyLimitsCountTheClientNotItsPort(engine: DatabaseEngine) async throws {
+        let settings: [AbsoluteConfigKey: ConfigValue] = ["rate.public.per.minute": 2, "http.trusted.proxy": true]
+        try await withIdentityApp(engine, extra: settings) { client, _ in
+            func get(_ forwarded: String) async throws -> HTTPResponse.Status {
+                try await client.send(
+                    .get,
+                    "/api/v1/units/provinces",
+                    token: nil,
+                    headers: [HTTPField.Name("X-Forwarded-For")!: forwarded]
+                ).status
+            }
+            var statuses: [HTTPResponse.Status] = []
+            for forwarded in [
+                "198.51.100.1, 203.0.113.7:1111", "203.0.113.7:2222", "203.0.113.7", "203.0.113.8",
+                // One IPv6 subscriber (a /64) is one client, however its addresses are written.
+                "[2001:db8:aa:1::1]:443", "2001:db8:aa:1:ffff::2", "2001:0db8:00aa:0001::3",
+            ] {
+                statuses.append(try await get(forwarded))
+            }
+            #expect(statuses == [.ok, .ok, .tooManyRequests, .ok, .ok, .ok, .tooManyRequests])
+        }
+    }
+
     /// What a fake SMS provider received.
     final class Inbox: Sendable {
         let messages = Mutex<[(authorization: String?, body: String)]>([])

@@ -258,7 +258,8 @@ import VaxTestSupport
                 json: #"{"username": "minh.tran", "password": "\#(IdentityHarness.password)"}"#
             )
             #expect(later.status == .ok)
-            #expect(try await harness.auditCount(action: "auth.locked") == 1)
+            // The known account and the unknown name both locked.
+            #expect(try await harness.auditCount(action: "auth.locked") == 2)
         }
     }
 
@@ -433,7 +434,8 @@ import VaxTestSupport
             let challenge = try #require(request.object["challengeId"] as? String)
             let code = try await harness.lastCode(to: Self.phone)
             let statuses = try await withThrowingTaskGroup(of: String?.self) { group in
-                for guess in 0..<20 {
+                // 15 at once (with the request, within the 20 sign-in steps a minute an address may take).
+                for guess in 0..<15 {
                     let wrong = String(format: "%06d", (Int(code)! + 1 + guess) % 1_000_000)
                     group.addTask {
                         try await client.send(
@@ -447,7 +449,7 @@ import VaxTestSupport
                 return try await group.reduce(into: [String?]()) { $0.append($1) }
             }
             #expect(statuses.filter { $0 == "code_wrong" }.count == 5)
-            #expect(statuses.filter { $0 == "code_attempts_exceeded" }.count == 15)
+            #expect(statuses.filter { $0 == "code_attempts_exceeded" }.count == 10)
         }
     }
 

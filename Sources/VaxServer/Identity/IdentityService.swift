@@ -105,16 +105,6 @@ public struct IdentityService: Sendable {
         ) {
             throw AppError.tooManyRequests("Too many codes requested from this network; try again later.", wait)
         }
-        if try await store.challengeCount(phone: phone, since: now.addingTimeInterval(-900))
-            >= settings.codesPerPhonePerQuarterHour
-        {
-            throw AppError.tooManyRequests("Too many codes for this phone; wait 15 minutes.", 900)
-        }
-        if try await store.challengeCount(phone: phone, since: now.addingTimeInterval(-86_400))
-            >= settings.codesPerPhonePerDay
-        {
-            throw AppError.tooManyRequests("Too many codes for this phone today; try again tomorrow.", 3600)
-        }
         let code = Secrets.sixDigitCode()
         let id = ids.next(at: now)
         let stored = OTPChallenge(
@@ -129,10 +119,25 @@ public struct IdentityService: Sendable {
             purpose: "otp",
             body: settings.smsTemplate.replacingOccurrences(of: "{code}", with: code)
         )
-        if gateway.deliversThroughOutbox {
-            try await store.insert(stored, message: outboxMessage(message, clock: clock, ids: ids))
-        } else {
-            try await store.insert(stored, message: nil)
+        let limits = [
+            SendLimit(
+                since: now.addingTimeInterval(-900),
+                maximum: settings.codesPerPhonePerQuarterHour,
+                retryAfter: 900,
+                reason: "Too many codes for this phone; wait 15 minutes."
+            ),
+            SendLimit(
+                since: now.addingTimeInterval(-86_400),
+                maximum: settings.codesPerPhonePerDay,
+                retryAfter: 3600,
+                reason: "Too many codes for this phone today; try again tomorrow."
+            ),
+        ]
+        let outboxCopy = gateway.deliversThroughOutbox ? outboxMessage(message, clock: clock, ids: ids) : nil
+        if case .limited(let wait, let reason) = try await store.insert(stored, message: outboxCopy, limits: limits) {
+            throw AppError.tooManyRequests(reason, wait)
+        }
+        if !gateway.deliversThroughOutbox {
             do {
                 try await gateway.send(message)
             } catch let error as MessageGatewayError {
@@ -227,36 +232,24 @@ public struct IdentityService: Sendable {
             (1...64).contains(username.count)
             && username.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) })
             && !password.isEmpty && password.utf8.count <= 1024 && !password.contains("\u{0}")
-        guard plausible, let account = try await store.account(username: username), let hash = account.passwordHash
-        else {
-            // Unknown usernames cost the same time and lock the same way as known ones.
-            let wait = await limiter.hit(
-                "signin-unknown:\(username)",
-                limit: settings.failuresBeforeLock - 1,
-                per: settings.lockDuration,
-                now: now
-            )
-            _ = try await checkPassword(password, hash: decoyHash)
-            if let wait { throw AppError.tooManyRequests(lockedMessage, wait, code: "account_locked") }
-            try await record(
-                audit(
-                    "auth.sign_in_failed",
-                    actor: "unknown",
-                    role: "none",
-                    scope: "none",
-                    reason: "unknown username",
-                    requestID: requestID,
-                    at: now
-                )
+        let key = attemptKey(username)
+        var known: Account?
+        if plausible { known = try await store.account(username: username) }
+        let attempt = try await reserveAttempt(key, at: now)
+        // Unknown usernames cost the same time and lock the same way as known ones.
+        guard let account = known, let hash = account.passwordHash, try await checkPassword(password, hash: hash) else {
+            if known == nil { _ = try await checkPassword(password, hash: decoyHash) }
+            try await fail(
+                key,
+                known,
+                attempt: attempt,
+                why: known == nil ? "unknown username" : "wrong password",
+                requestID: requestID,
+                at: now
             )
             throw invalid
         }
-        let attempt = try await reserveAttempt(account, at: now)
-        guard try await checkPassword(password, hash: hash) else {
-            try await fail(account, attempt: attempt, why: "wrong password", requestID: requestID, at: now)
-            throw invalid
-        }
-        try await store.refundAttempt(of: account.id)
+        try await store.refundAttempt(username: key)
         if account.disabledAt != nil {
             try await record(
                 audit(
@@ -324,12 +317,25 @@ public struct IdentityService: Sendable {
             guard let sealed = account.totpSecretSealed else {
                 throw AppError(.conflict, code: "totp_not_enrolled", message: "Start TOTP enrolment first.")
             }
-            let attempt = try await reserveAttempt(account, at: now)
+            let attempt = try await reserveAttempt(attemptKey(account), at: now)
             let enrolling = session.stage == .enrol
             guard let step = matchingStep(code, secret: try vault.open(sealed), at: now),
-                try await store.acceptTOTPStep(of: account.id, step: step, enrolling: enrolling, at: now)
+                try await store.acceptTOTPStep(
+                    of: account.id,
+                    step: step,
+                    secret: sealed,
+                    enrolling: enrolling,
+                    at: now
+                )
             else {
-                try await fail(account, attempt: attempt, why: "wrong second factor", requestID: requestID, at: now)
+                try await fail(
+                    attemptKey(account),
+                    account,
+                    attempt: attempt,
+                    why: "wrong second factor",
+                    requestID: requestID,
+                    at: now
+                )
                 throw AppError(
                     .unauthorized,
                     code: "totp_wrong",
@@ -343,7 +349,7 @@ public struct IdentityService: Sendable {
                 how = "password+totp (enrolled)"
             }
         case (nil, let recovery?):
-            let attempt = try await reserveAttempt(account, at: now)
+            let attempt = try await reserveAttempt(attemptKey(account), at: now)
             guard session.stage == .mfa,
                 try await store.useRecoveryCode(
                     of: account.id,
@@ -351,18 +357,25 @@ public struct IdentityService: Sendable {
                     at: now
                 )
             else {
-                try await fail(account, attempt: attempt, why: "wrong recovery code", requestID: requestID, at: now)
+                try await fail(
+                    attemptKey(account),
+                    account,
+                    attempt: attempt,
+                    why: "wrong recovery code",
+                    requestID: requestID,
+                    at: now
+                )
                 throw AppError(
                     .unauthorized,
                     code: "recovery_code_wrong",
                     message: "The recovery code is wrong or used."
                 )
             }
-            try await store.clearFailures(of: account.id)
             how = "password+recovery code"
         default:
             throw AppError.invalidField("code", "Give either a 6-digit code or a recovery code.")
         }
+        try await store.clearAttempts(username: attemptKey(account))
         try await store.revokeSession(hash: session.tokenHash, reason: "completed", at: now, audit: [])
         var issued = try await issueSession(for: account, replacing: replacing, how: how, requestID: requestID)
         issued.recoveryCodes = recoveryCodes
@@ -516,7 +529,7 @@ public struct IdentityService: Sendable {
         guard (1...365).contains(days) else {
             throw AppError.invalidField("expiresInDays", "A token lives 1 to 365 days.")
         }
-        guard case .session = principal.credential else {
+        if case .apiToken = principal.credential {
             try await recordDenial(of: principal, operation: "createAPIToken", requestID: requestID)
             throw AppError(
                 .forbidden,
@@ -524,11 +537,19 @@ public struct IdentityService: Sendable {
                 message: "API tokens are issued by a signed-in person, not by another token."
             )
         }
+        // (A `catch … where` around this typed-throws call crashes the Swift 6.3.1 compiler.)
+        let refusal: AppError?
         do {
             try Policy.authorizeTokenGrant(role: role, scope: scope, by: principal)
-        } catch let error where error.status == .forbidden {
-            try await recordDenial(of: principal, operation: "createAPIToken", requestID: requestID)
-            throw error
+            refusal = nil
+        } catch {
+            refusal = error
+        }
+        if let refusal {
+            if refusal.status == .forbidden {
+                try await recordDenial(of: principal, operation: "createAPIToken", requestID: requestID)
+            }
+            throw refusal
         }
         if case .facility(let id) = scope, try await store.facility(id: id) == nil {
             throw AppError.invalidField("scope", "No facility \(id).")
@@ -650,70 +671,51 @@ public struct IdentityService: Sendable {
         account.role = role.rawValue
         account.scope = scope.description
         let now = clock.now()
-        try await store.update(
-            account,
+        let reason = "account \(account.id.uuidString.lowercased()): \(before) -> \(role.rawValue) in \(scope)"
+        try await store.setRole(
+            of: account.id,
+            role: account.role,
+            scope: account.scope,
             at: now,
-            audit: [
-                audit(
-                    "account.grant",
-                    actor: operatorName,
-                    role: "operator",
-                    scope: "*",
-                    reason: "account \(account.id.uuidString.lowercased()): \(before) -> \(role.rawValue) in \(scope)",
-                    requestID: "cli",
-                    at: now
-                )
-            ]
+            audit: [operatorAudit("account.grant", operatorName, reason: reason, at: now)]
         )
-        _ = try await store.revokeSessions(of: account.id, reason: "permissions_changed", at: now, audit: [])
-        try await store.revokeTokens(createdBy: account.id.uuidString.lowercased(), at: now)
+        try await endAccess(of: account, reason: "permissions_changed", at: now)
         return account
     }
 
-    /// Disables or re-enables an account; disabling ends its sessions.
+    /// Disables or re-enables an account; disabling ends its sessions and tokens.
     public func setDisabled(_ disabled: Bool, username: String, by operatorName: String) async throws -> Account {
         var account = try await staff(username)
         let now = clock.now()
         account.disabledAt = disabled ? now : nil
-        try await store.update(
-            account,
-            at: now,
+        try await store.setDisabled(
+            of: account.id,
+            at: account.disabledAt,
+            now: now,
             audit: [
-                audit(
+                operatorAudit(
                     disabled ? "account.disable" : "account.enable",
-                    actor: operatorName,
-                    role: "operator",
-                    scope: "*",
+                    operatorName,
                     reason: "account \(account.id.uuidString.lowercased())",
-                    requestID: "cli",
                     at: now
                 )
             ]
         )
-        if disabled {
-            _ = try await store.revokeSessions(of: account.id, reason: "disabled", at: now, audit: [])
-            try await store.revokeTokens(createdBy: account.id.uuidString.lowercased(), at: now)
-        }
+        if disabled { try await endAccess(of: account, reason: "disabled", at: now) }
         return account
     }
 
     /// Lifts a lock-out.
     public func unlock(username: String, by operatorName: String) async throws -> Account {
-        var account = try await staff(username)
+        let account = try await staff(username)
         let now = clock.now()
-        account.lockedUntil = nil
-        account.failedAttempts = 0
-        try await store.update(
-            account,
-            at: now,
+        try await store.clearAttempts(
+            username: attemptKey(account),
             audit: [
-                audit(
+                operatorAudit(
                     "account.unlock",
-                    actor: operatorName,
-                    role: "operator",
-                    scope: "*",
+                    operatorName,
                     reason: "account \(account.id.uuidString.lowercased())",
-                    requestID: "cli",
                     at: now
                 )
             ]
@@ -721,7 +723,8 @@ public struct IdentityService: Sendable {
         return account
     }
 
-    /// Sets a new password and removes TOTP (the person enrols again at next sign-in); sessions end.
+    /// Sets a new password and removes TOTP (the person enrols again at next sign-in); sessions and
+    /// tokens end.
     public func reset(username: String, password: String, by operatorName: String) async throws -> Account {
         var account = try await staff(username)
         try checkStrength(password, username: account.username ?? "")
@@ -729,27 +732,33 @@ public struct IdentityService: Sendable {
         account.passwordHash = try await hashPassword(password)
         account.totpSecretSealed = nil
         account.totpEnabledAt = nil
-        account.failedAttempts = 0
-        account.lockedUntil = nil
-        try await store.update(
-            account,
+        try await store.resetCredentials(
+            of: account.id,
+            passwordHash: account.passwordHash ?? "",
             at: now,
             audit: [
-                audit(
+                operatorAudit(
                     "account.reset",
-                    actor: operatorName,
-                    role: "operator",
-                    scope: "*",
+                    operatorName,
                     reason: "account \(account.id.uuidString.lowercased()): new password, TOTP to enrol again",
-                    requestID: "cli",
                     at: now
                 )
             ]
         )
         try await store.replaceRecoveryCodes(of: account.id, with: [])
-        _ = try await store.revokeSessions(of: account.id, reason: "reset", at: now, audit: [])
-        try await store.revokeTokens(createdBy: account.id.uuidString.lowercased(), at: now)
+        try await store.clearAttempts(username: attemptKey(account))
+        try await endAccess(of: account, reason: "reset", at: now)
         return account
+    }
+
+    /// Ends an account's sessions and the API tokens it issued.
+    private func endAccess(of account: Account, reason: String, at now: Date) async throws {
+        _ = try await store.revokeSessions(of: account.id, reason: reason, at: now, audit: [])
+        try await store.revokeTokens(createdBy: account.id.uuidString.lowercased(), at: now)
+    }
+
+    private func operatorAudit(_ action: String, _ operatorName: String, reason: String, at now: Date) -> AuditEntry {
+        audit(action, actor: operatorName, role: "operator", scope: "*", reason: reason, requestID: "cli", at: now)
     }
 
     /// Every staff account.
@@ -795,14 +804,18 @@ public struct IdentityService: Sendable {
         return (session, account)
     }
 
-    /// Takes a sign-in attempt; a locked account is refused after the same decoy work as a password check.
-    private func reserveAttempt(_ account: Account, at now: Date) async throws -> Int {
-        switch try await store.reserveAttempt(
-            of: account.id,
-            limit: settings.failuresBeforeLock,
-            lockFor: settings.lockDuration,
-            at: now
-        ) {
+    /// The key of a username's sign-in attempts: a keyed hash, so the table names nobody.
+    private func attemptKey(_ username: String) -> String {
+        vault.lookupHash(of: "sign-in|\(username)")
+    }
+
+    private func attemptKey(_ account: Account) -> String {
+        attemptKey(account.username ?? account.id.uuidString.lowercased())
+    }
+
+    /// Takes a sign-in attempt; a locked username is refused after the same decoy work as a password check.
+    private func reserveAttempt(_ key: String, at now: Date) async throws -> Int {
+        switch try await store.reserveAttempt(username: key, limit: settings.failuresBeforeLock, at: now) {
         case .allowed(let attempt):
             return attempt
         case .locked(let until):
@@ -812,30 +825,55 @@ public struct IdentityService: Sendable {
                 Int(until.timeIntervalSince(now).rounded(.up)),
                 code: "account_locked"
             )
+        case .busy:
+            throw AppError.tooManyRequests("Another sign-in for this account is under way; try again.", 1)
         }
     }
 
-    /// Audits a failed attempt; the attempt that uses up the allowance locks the account (429).
-    private func fail(_ account: Account, attempt: Int, why: String, requestID: String, at now: Date) async throws {
+    /// Audits a failed attempt; the attempt that uses up the allowance locks the username (429).
+    private func fail(
+        _ key: String,
+        _ account: Account?,
+        attempt: Int,
+        why: String,
+        requestID: String,
+        at now: Date
+    ) async throws {
+        let failed = audit(
+            "auth.sign_in_failed",
+            actor: account?.id.uuidString.lowercased() ?? "unknown",
+            role: account?.role ?? "none",
+            scope: account?.scope ?? "none",
+            reason: why,
+            requestID: requestID,
+            at: now
+        )
         guard attempt >= settings.failuresBeforeLock else {
-            try await record(audit("auth.sign_in_failed", account: account, reason: why, requestID: requestID, at: now))
+            try await record(failed)
             return
         }
+        let locked = AuditEntry(
+            id: ids.next(at: now),
+            occurredAt: now,
+            actor: failed.actor,
+            actorRole: failed.actorRole,
+            actorScope: failed.actorScope,
+            action: "auth.locked",
+            personID: nil,
+            reason: "after \(settings.failuresBeforeLock) failures",
+            requestID: requestID
+        )
         try await store.lock(
-            account.id,
+            username: key,
             until: now.addingTimeInterval(settings.lockDuration),
-            audit: [
-                audit("auth.sign_in_failed", account: account, reason: why, requestID: requestID, at: now),
-                audit(
-                    "auth.locked",
-                    account: account,
-                    reason: "after \(settings.failuresBeforeLock) failures",
-                    requestID: requestID,
-                    at: now
-                ),
-            ]
+            audit: [failed, locked]
         )
         throw AppError.tooManyRequests(lockedMessage, Int(settings.lockDuration), code: "account_locked")
+    }
+
+    /// Whether a staff account is locked out now.
+    public func isLocked(_ account: Account) async throws -> Bool {
+        try await store.lockedUntil(username: attemptKey(account), at: clock.now()) != nil
     }
 
     private func issueSession(
@@ -921,6 +959,8 @@ public struct IdentityService: Sendable {
 
     /// Audits a refused request of a signed-in caller.
     public func recordDenial(of principal: Principal, operation: String, requestID: String) async throws {
+        // Once a minute per caller and operation: a client retrying in a loop must not flood the chain.
+        guard await limiter.hit("denied:\(principal.subject):\(operation)", limit: 1, per: 60) == nil else { return }
         try await record(
             audit(
                 "access.denied",

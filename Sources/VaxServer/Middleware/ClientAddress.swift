@@ -10,23 +10,33 @@ enum ClientAddress {
     /// The address a request comes from: the last `X-Forwarded-For` entry when a trusted proxy sits in
     /// front (the address the proxy saw), the connection's peer otherwise.
     static func key(peer: String?, forwardedFor: String?, trustProxy: Bool) -> String {
-        let raw: String? =
-            if trustProxy, let forwardedFor,
-                let last = forwardedFor.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty
-            {
-                last
-            } else {
-                peer
-            }
-        guard let raw else { return "unknown" }
+        if trustProxy, let forwardedFor, let last = forwardedFor.split(separator: ",").last,
+            let key = parse(last.trimmingCharacters(in: .whitespaces))
+        {
+            return key
+        }
+        return peer.flatMap(parse) ?? peer ?? "unknown"
+    }
+
+    /// The key of an address written `1.2.3.4`, `1.2.3.4:5678`, `2001:db8::1` or `[2001:db8::1]:443`;
+    /// `nil` for anything that is not an IP address.
+    static func parse(_ text: String) -> String? {
+        var host = text
+        if host.hasPrefix("["), let end = host.firstIndex(of: "]") {
+            host = String(host[host.index(after: host.startIndex)..<end])
+        } else if host.filter({ $0 == ":" }).count == 1, let colon = host.firstIndex(of: ":") {
+            host = String(host[..<colon])
+        }
+        var v4 = in_addr()
+        if inet_pton(AF_INET, host, &v4) == 1 { return host }
         var bytes = [UInt8](repeating: 0, count: 16)
-        guard raw.contains(":"), inet_pton(AF_INET6, raw, &bytes) == 1 else { return raw }
+        guard inet_pton(AF_INET6, host, &bytes) == 1 else { return nil }
         if bytes[0..<12] == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF] {
             return bytes[12..<16].map(String.init).joined(separator: ".")
         }
-        let network = stride(from: 0, to: 8, by: 2).map {
+        let groups = stride(from: 0, to: 8, by: 2).map {
             String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16)
         }
-        return network.joined(separator: ":") + "::/64"
+        return groups.joined(separator: ":") + "::/64"
     }
 }

@@ -27,6 +27,8 @@ public struct PersonRegistry: Sendable {
     let priorityGroups: any PriorityGroupRepository
     let clock: WallClock
     let ids: IdentifierGenerator
+    /// Refusals are audited once a minute per caller and person, so a loop cannot flood the chain.
+    let denials = RateLimiter()
 
     /// A registry over its repositories.
     public init(
@@ -324,6 +326,7 @@ public struct PersonRegistry: Sendable {
     }
 
     private func auditDenial(of person: Person.ID, by actor: Actor) async throws {
+        guard await denials.hit("\(actor.principal.subject):\(person)", limit: 1, per: 60) == nil else { return }
         try await audit.record([entry("access.denied", about: person, by: actor, at: clock.now())])
     }
 

@@ -31,10 +31,6 @@ public struct Account: Sendable, Equatable {
     public var role: String
     /// The scope (`*`, `unit/19`, `facility/…`, `venue/…`, `phone`).
     public var scope: String
-    /// Failed sign-in attempts since the last success.
-    public var failedAttempts: Int
-    /// Locked until this instant after too many failures.
-    public var lockedUntil: Date?
     /// When the account was disabled.
     public var disabledAt: Date?
     /// Created.
@@ -53,8 +49,6 @@ public struct Account: Sendable, Equatable {
         totpLastStep: Int64 = 0,
         role: String,
         scope: String,
-        failedAttempts: Int = 0,
-        lockedUntil: Date? = nil,
         disabledAt: Date? = nil,
         createdAt: Date
     ) {
@@ -69,8 +63,6 @@ public struct Account: Sendable, Equatable {
         self.totpLastStep = totpLastStep
         self.role = role
         self.scope = scope
-        self.failedAttempts = failedAttempts
-        self.lockedUntil = lockedUntil
         self.disabledAt = disabledAt
         self.createdAt = createdAt
     }
@@ -276,8 +268,38 @@ public struct Facility: Sendable, Equatable {
 public enum AttemptReservation: Sendable, Equatable {
     /// Go ahead: this is attempt number `attempt` since the last success.
     case allowed(attempt: Int)
-    /// The account is locked until then.
+    /// The username is locked until then.
     case locked(until: Date)
+    /// Every allowed attempt is in flight right now; try again in a moment (nothing is locked).
+    case busy
+}
+
+/// A limit on codes sent to one phone: at most `maximum` since `since`.
+public struct SendLimit: Sendable {
+    /// The start of the window.
+    public var since: Date
+    /// Codes allowed in it.
+    public var maximum: Int
+    /// What to tell the client to wait.
+    public var retryAfter: Int
+    /// What to tell the person.
+    public var reason: String
+
+    /// A limit.
+    public init(since: Date, maximum: Int, retryAfter: Int, reason: String) {
+        self.since = since
+        self.maximum = maximum
+        self.retryAfter = retryAfter
+        self.reason = reason
+    }
+}
+
+/// What the send limits of one-time codes allow.
+public enum SendReservation: Sendable, Equatable {
+    /// The code was stored (and its message, with the outbox).
+    case sent
+    /// Over a limit: wait this many seconds.
+    case limited(retryAfter: Int, reason: String)
 }
 
 /// What the identity store refuses.

@@ -66,71 +66,101 @@ public struct IdentityStore: Sendable {
         }
     }
 
-    /// Writes every mutable field of `account` (role, scope, password, TOTP, lock-out, disabled).
-    public func update(_ account: Account, at now: Date, audit: [AuditEntry]) async throws {
+    /// Changes an account's role and scope.
+    public func setRole(of id: UUID, role: String, scope: String, at now: Date, audit: [AuditEntry]) async throws {
+        try await updateAccount(id, at: now, audit: audit) { $0.set("role", to: role).set("scope", to: scope) }
+    }
+
+    /// Disables (`disabledAt` set) or enables an account.
+    public func setDisabled(of id: UUID, at disabledAt: Date?, now: Date, audit: [AuditEntry]) async throws {
+        try await updateAccount(id, at: now, audit: audit) {
+            $0.set("disabled_at", to: disabledAt?.millisecondsSince1970)
+        }
+    }
+
+    /// Sets a new password hash and removes TOTP (to be enrolled again).
+    public func resetCredentials(of id: UUID, passwordHash: String, at now: Date, audit: [AuditEntry]) async throws {
+        try await updateAccount(id, at: now, audit: audit) {
+            $0.set("password_hash", to: passwordHash).set("totp_secret_sealed", to: SQLLiteral.null)
+                .set("totp_enabled_at", to: SQLLiteral.null)
+        }
+    }
+
+    /// Writes only the columns `change` sets (never a whole row read earlier, which could undo a
+    /// concurrent change), with audit entries, in one transaction.
+    private func updateAccount(
+        _ id: UUID,
+        at now: Date,
+        audit: [AuditEntry],
+        _ change: @escaping @Sendable (SQLUpdateBuilder) -> SQLUpdateBuilder
+    ) async throws {
         try await database.write { sql in
-            try await Self.update(account, at: now, on: sql)
+            try await change(sql.update("accounts")).set("updated_at", to: now.millisecondsSince1970)
+                .where("id", .equal, id.uuidString.lowercased()).run()
             try await AuditChain.append(audit, on: sql)
         }
     }
 
-    /// Takes one of the `limit` sign-in attempts an account has per lock-out window, before the password
-    /// or code is checked, so that concurrent guesses cannot exceed the limit. Returns the attempt's number,
-    /// or the end of the lock-out when the account is locked (an attempt over the limit locks it).
-    public func reserveAttempt(
-        of id: UUID,
-        limit: Int,
-        lockFor: TimeInterval,
-        at now: Date
-    ) async throws -> AttemptReservation {
+    /// Takes one of the `limit` sign-in attempts a username has per lock-out window, before the password
+    /// or code is checked, so that concurrent guesses cannot exceed the limit. Known and unknown usernames
+    /// go through the same rows (by a keyed hash of the name), so lock-out tells nothing about which exist.
+    public func reserveAttempt(username hash: String, limit: Int, at now: Date) async throws -> AttemptReservation {
         try await database.write { sql in
-            let key = id.uuidString.lowercased()
             let millis = now.millisecondsSince1970
-            let taken = try await sql.update("accounts")
+            try await sql.insert(into: "sign_in_attempts")
+                .columns("username_hash", "failed_attempts", "locked_until", "updated_at")
+                .values(SQLBind(hash), SQLBind(0), SQLLiteral.null, SQLBind(millis))
+                .ignoringConflicts(with: "username_hash").run()
+            let taken = try await sql.update("sign_in_attempts")
                 .set(SQLIdentifier("failed_attempts"), to: SQLRaw("failed_attempts + 1"))
-                .where("id", .equal, key)
+                .set("updated_at", to: millis)
+                .where("username_hash", .equal, hash).where("failed_attempts", .lessThan, limit)
                 .where {
                     $0.where("locked_until", .is, SQLLiteral.null).orWhere("locked_until", .lessThanOrEqual, millis)
                 }
                 .returning("failed_attempts").first()
-            guard let taken else {
-                let until = try await sql.select().column("locked_until").from("accounts").where("id", .equal, key)
-                    .first()?.decode(column: "locked_until", as: Int64?.self)
-                return .locked(until: Date(millisecondsSince1970: until ?? millis))
-            }
-            let count = try taken.decode(column: "failed_attempts", as: Int.self)
-            guard count <= limit else {
-                let until = now.addingTimeInterval(lockFor)
-                try await Self.lock(key, until: until, on: sql)
-                return .locked(until: until)
-            }
-            return .allowed(attempt: count)
-        }
-    }
-
-    /// Locks an account until `until`, with an audit entry.
-    public func lock(_ id: UUID, until: Date, audit: [AuditEntry]) async throws {
-        try await database.write { sql in
-            try await Self.lock(id.uuidString.lowercased(), until: until, on: sql)
-            try await AuditChain.append(audit, on: sql)
+            if let taken { return .allowed(attempt: try taken.decode(column: "failed_attempts", as: Int.self)) }
+            let until = try await sql.select().column("locked_until").from("sign_in_attempts")
+                .where("username_hash", .equal, hash).first()?.decode(column: "locked_until", as: Int64?.self)
+            guard let until, until > millis else { return .busy }
+            return .locked(until: Date(millisecondsSince1970: until))
         }
     }
 
     /// Gives back an attempt that succeeded half-way (a right password, with the second factor next), so
     /// that signing in costs nothing while wrong second factors still count.
-    public func refundAttempt(of id: UUID) async throws {
+    public func refundAttempt(username hash: String) async throws {
         try await database.write { sql in
-            try await sql.update("accounts").set(SQLIdentifier("failed_attempts"), to: SQLRaw("failed_attempts - 1"))
-                .where("id", .equal, id.uuidString.lowercased()).where("failed_attempts", .greaterThan, 0).run()
+            try await sql.update("sign_in_attempts")
+                .set(SQLIdentifier("failed_attempts"), to: SQLRaw("failed_attempts - 1"))
+                .where("username_hash", .equal, hash).where("failed_attempts", .greaterThan, 0).run()
         }
     }
 
-    /// Forgets failed attempts after a success.
-    public func clearFailures(of id: UUID) async throws {
+    /// Forgets failed attempts and any lock-out, with audit entries (a success, an administrator's unlock).
+    public func clearAttempts(username hash: String, audit: [AuditEntry] = []) async throws {
         try await database.write { sql in
-            try await sql.update("accounts").set("failed_attempts", to: 0).set("locked_until", to: SQLLiteral.null)
-                .where("id", .equal, id.uuidString.lowercased()).run()
+            try await sql.delete(from: "sign_in_attempts").where("username_hash", .equal, hash).run()
+            try await AuditChain.append(audit, on: sql)
         }
+    }
+
+    /// Locks a username until `until` (the attempt count starts again afterwards), with audit entries.
+    public func lock(username hash: String, until: Date, audit: [AuditEntry]) async throws {
+        try await database.write { sql in
+            try await sql.update("sign_in_attempts").set("locked_until", to: until.millisecondsSince1970)
+                .set("failed_attempts", to: 0).where("username_hash", .equal, hash).run()
+            try await AuditChain.append(audit, on: sql)
+        }
+    }
+
+    /// Until when a username is locked, if it is.
+    public func lockedUntil(username hash: String, at now: Date) async throws -> Date? {
+        let until = try await database.read { sql in
+            try await sql.select().column("locked_until").from("sign_in_attempts").where("username_hash", .equal, hash)
+                .first()?.decode(column: "locked_until", as: Int64?.self)
+        }
+        return until.map(Date.init(millisecondsSince1970:)).flatMap { $0 > now ? $0 : nil }
     }
 
     /// Stores a TOTP secret awaiting confirmation; `false` when the account has TOTP already.
@@ -144,31 +174,30 @@ public struct IdentityStore: Sendable {
         }
     }
 
-    /// Accepts a TOTP code's time step: only if it is later than the last one accepted and the account is
-    /// still enabled (so a code is never accepted twice, even by concurrent requests). `enrolling`
-    /// switches TOTP on, only if it was off. Clears failed attempts. `false` when refused.
-    public func acceptTOTPStep(of id: UUID, step: Int64, enrolling: Bool, at now: Date) async throws -> Bool {
+    /// Accepts a TOTP code's time step: only if it is later than the last one accepted, the account is
+    /// still enabled, and the secret is still the one the code was checked against (a second enrolment
+    /// in another tab replaces it), so a code is never accepted twice, even by concurrent requests.
+    /// `enrolling` switches TOTP on, only if it was off. `false` when refused.
+    public func acceptTOTPStep(
+        of id: UUID,
+        step: Int64,
+        secret sealed: String,
+        enrolling: Bool,
+        at now: Date
+    ) async throws -> Bool {
         try await database.write { sql in
-            let update = sql.update("accounts").set("totp_last_step", to: step).set("failed_attempts", to: 0)
-                .set("locked_until", to: SQLLiteral.null).set("updated_at", to: now.millisecondsSince1970)
+            let update = sql.update("accounts").set("totp_last_step", to: step)
+                .set("updated_at", to: now.millisecondsSince1970)
                 .where("id", .equal, id.uuidString.lowercased()).where("totp_last_step", .lessThan, step)
-                .where("disabled_at", .is, SQLLiteral.null)
+                .where("disabled_at", .is, SQLLiteral.null).where("totp_secret_sealed", .equal, sealed)
             if enrolling {
-                update.set("totp_enabled_at", to: now.millisecondsSince1970).where(
-                    "totp_enabled_at",
-                    .is,
-                    SQLLiteral.null
-                )
+                update.set("totp_enabled_at", to: now.millisecondsSince1970)
+                    .where("totp_enabled_at", .is, SQLLiteral.null)
             } else {
                 update.where("totp_enabled_at", .isNot, SQLLiteral.null)
             }
             return try await update.returning("id").first() != nil
         }
-    }
-
-    static func lock(_ key: String, until: Date, on sql: any SQLDatabase) async throws {
-        try await sql.update("accounts").set("locked_until", to: until.millisecondsSince1970)
-            .set("failed_attempts", to: 0).where("id", .equal, key).run()
     }
 
     // MARK: Recovery codes
@@ -279,12 +308,32 @@ public struct IdentityStore: Sendable {
         }
     }
 
-    /// Stores a challenge, and its message when the outbox delivers it, in one transaction.
-    public func insert(_ challenge: OTPChallenge, message: OutboxMessage?) async throws {
+    /// Stores a challenge, and its message when the outbox delivers it, in one transaction, unless a send
+    /// limit is reached: `limits` are (since, maximum, seconds to wait, why). The phone's row in
+    /// `otp_senders` is locked first, so concurrent requests for one phone are counted one after another.
+    public func insert(
+        _ challenge: OTPChallenge,
+        message: OutboxMessage?,
+        limits: [SendLimit]
+    ) async throws -> SendReservation {
         try await database.write { sql in
+            let millis = challenge.createdAt.millisecondsSince1970
+            try await sql.insert(into: "otp_senders").columns("phone", "updated_at")
+                .values(SQLBind(challenge.phone), SQLBind(millis)).ignoringConflicts(with: "phone").run()
+            try await sql.update("otp_senders").set("updated_at", to: millis)
+                .where("phone", .equal, challenge.phone).run()
+            for limit in limits {
+                let sent =
+                    try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+                    .from("otp_challenges").where("phone", .equal, challenge.phone)
+                    .where("created_at", .greaterThanOrEqual, limit.since.millisecondsSince1970).first()?
+                    .decode(column: "n", as: Int.self) ?? 0
+                if sent >= limit.maximum { return .limited(retryAfter: limit.retryAfter, reason: limit.reason) }
+            }
             try await sql.insert(into: "otp_challenges").columns(Self.challengeColumns).values(Self.values(challenge))
                 .run()
             if let message { try await Self.insert(message, on: sql) }
+            return .sent
         }
     }
 
@@ -416,6 +465,7 @@ public struct IdentityStore: Sendable {
             var removed = 0
             for (table, column, cutoff) in [
                 ("message_outbox", "created_at", messagesBefore), ("otp_challenges", "created_at", codesBefore),
+                ("otp_senders", "updated_at", codesBefore), ("sign_in_attempts", "updated_at", codesBefore),
                 ("sessions", "expires_at", sessionsBefore),
             ] {
                 removed += try await count(table, column, cutoff)
@@ -434,8 +484,8 @@ public struct IdentityStore: Sendable {
         try await database.write { sql in try await AuditChain.append(entries, on: sql) }
     }
 
-    /// The area a unit scope covers: a 2025 province or commune (5 digits) with the 2021 communes the
-    /// conversion table puts in it, or a 2021 district (3 digits) with the 2025 communes its communes
+    /// The area a unit scope covers: a 2025 province with the 2021 districts the conversion table puts in
+    /// it, a 2025 commune (5 digits) with the 2021 communes that went into it, or a 2021 district (3 digits) with the 2025 communes its communes
     /// went into. `nil` for a code that is none of these.
     public func area(ofUnit code: String) async throws -> ScopeArea? {
         try await database.read { sql in
@@ -446,9 +496,11 @@ public struct IdentityStore: Sendable {
             }
             switch code.count {
             case 2:
+                // Whole 2021 districts: no 2021 district was split between 2025 provinces, and a few 2021
+                // communes have no row of their own in the conversion table.
                 return ScopeArea(
                     provinces: [code],
-                    communes2021: try await codes("old_commune_code", where: "new_province_code", is: code)
+                    districts2021: try await codes("old_district_code", where: "new_province_code", is: code)
                 )
             case 3:
                 return ScopeArea(
@@ -511,8 +563,7 @@ public struct IdentityStore: Sendable {
 
     static let accountColumns = [
         "id", "kind", "username", "phone", "display_name", "password_hash", "totp_secret_sealed", "totp_enabled_at",
-        "totp_last_step", "role", "scope", "failed_attempts", "locked_until", "disabled_at", "created_at",
-        "updated_at",
+        "totp_last_step", "role", "scope", "disabled_at", "created_at", "updated_at",
     ]
 
     static func values(_ account: Account) -> [any SQLExpression] {
@@ -521,27 +572,9 @@ public struct IdentityStore: Sendable {
             SQLBind(account.phone), SQLBind(account.displayName), SQLBind(account.passwordHash),
             SQLBind(account.totpSecretSealed), SQLBind(account.totpEnabledAt?.millisecondsSince1970),
             SQLBind(account.totpLastStep), SQLBind(account.role), SQLBind(account.scope),
-            SQLBind(account.failedAttempts), SQLBind(account.lockedUntil?.millisecondsSince1970),
             SQLBind(account.disabledAt?.millisecondsSince1970), SQLBind(account.createdAt.millisecondsSince1970),
             SQLBind(account.createdAt.millisecondsSince1970),
         ]
-    }
-
-    static func update(_ account: Account, at now: Date, on sql: any SQLDatabase) async throws {
-        try await sql.update("accounts")
-            .set("display_name", to: account.displayName)
-            .set("password_hash", to: account.passwordHash)
-            .set("totp_secret_sealed", to: account.totpSecretSealed)
-            .set("totp_enabled_at", to: account.totpEnabledAt?.millisecondsSince1970)
-            .set("totp_last_step", to: account.totpLastStep)
-            .set("role", to: account.role)
-            .set("scope", to: account.scope)
-            .set("failed_attempts", to: account.failedAttempts)
-            .set("locked_until", to: account.lockedUntil?.millisecondsSince1970)
-            .set("disabled_at", to: account.disabledAt?.millisecondsSince1970)
-            .set("updated_at", to: now.millisecondsSince1970)
-            .where("id", .equal, account.id.uuidString.lowercased())
-            .run()
     }
 
     static func account(from row: any SQLRow) throws -> Account {
@@ -564,8 +597,6 @@ public struct IdentityStore: Sendable {
             totpLastStep: try row.decode(column: "totp_last_step", as: Int64.self),
             role: try row.decode(column: "role", as: String.self),
             scope: try row.decode(column: "scope", as: String.self),
-            failedAttempts: try row.decode(column: "failed_attempts", as: Int.self),
-            lockedUntil: try date("locked_until"),
             disabledAt: try date("disabled_at"),
             createdAt: Date(millisecondsSince1970: try row.decode(column: "created_at", as: Int64.self))
         )

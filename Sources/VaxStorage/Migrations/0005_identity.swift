@@ -30,8 +30,6 @@ let m0005Identity = Migration(
                 'district_official', 'province_official', 'venue_owner', 'venue_staff', 'tracer', 'system_admin',
                 'data_protection_officer')),
             scope TEXT NOT NULL,
-            failed_attempts INTEGER NOT NULL DEFAULT 0 CHECK (failed_attempts >= 0),
-            locked_until BIGINT,
             disabled_at BIGINT,
             created_at BIGINT NOT NULL,
             updated_at BIGINT NOT NULL,
@@ -39,6 +37,16 @@ let m0005Identity = Migration(
             CHECK ((kind = 'citizen') = (phone IS NOT NULL)),
             CHECK ((kind = 'citizen') = (role = 'citizen')),
             CHECK (totp_enabled_at IS NULL OR totp_secret_sealed IS NOT NULL)
+        )
+        """,
+        // Lock-out state per username, by a keyed hash of it, for unknown usernames too: an unknown name
+        // locks exactly like a known one, so lock-out does not tell which usernames exist.
+        """
+        CREATE TABLE sign_in_attempts (
+            username_hash TEXT PRIMARY KEY CHECK (length(username_hash) = 32),
+            failed_attempts INTEGER NOT NULL CHECK (failed_attempts >= 0),
+            locked_until BIGINT,
+            updated_at BIGINT NOT NULL
         )
         """,
         """
@@ -104,5 +112,12 @@ let m0005Identity = Migration(
         )
         """,
         "CREATE INDEX message_outbox_time ON message_outbox (created_at)",
+        // One row per phone, locked while a code is sent, so that concurrent requests respect the limits.
+        """
+        CREATE TABLE otp_senders (
+            phone TEXT PRIMARY KEY CHECK (phone LIKE '+84%' AND length(phone) = 12),
+            updated_at BIGINT NOT NULL
+        )
+        """,
     ]
 )
