@@ -133,20 +133,31 @@ extension TestClientProtocol {
         )
     }
 
-    /// Signs a citizen in with a one-time code; returns the session token.
-    func signInCitizen(_ phone: String, harness: IdentityHarness) async throws -> String {
+    /// Asks for a one-time code for `phone` and reads it from the outbox, as an operator would.
+    func requestCode(_ phone: String, harness: IdentityHarness) async throws -> (challenge: String, code: String) {
         // A second on, so that this code is the newest message even on the frozen test clock.
         harness.clock.advance(by: 1)
         let request = try await send(.post, "/api/v1/auth/otp/request", token: nil, json: #"{"phone": "\#(phone)"}"#)
         #expect(request.status == .accepted, "\(request.text)")
         let challenge = try #require(request.object["challengeId"] as? String)
-        let code = try await harness.lastCode(to: phone)
-        let verify = try await send(
+        return (challenge, try await harness.lastCode(to: phone))
+    }
+
+    /// Sends a one-time code back.
+    func verifyCode(_ challenge: String, _ code: String, headers: HTTPFields = [:]) async throws -> TestResponse {
+        try await send(
             .post,
             "/api/v1/auth/otp/verify",
             token: nil,
-            json: #"{"challengeId": "\#(challenge)", "code": "\#(code)"}"#
+            json: #"{"challengeId": "\#(challenge)", "code": "\#(code)"}"#,
+            headers: headers
         )
+    }
+
+    /// Signs a citizen in with a one-time code; returns the session token.
+    func signInCitizen(_ phone: String, harness: IdentityHarness) async throws -> String {
+        let (challenge, code) = try await requestCode(phone, harness: harness)
+        let verify = try await verifyCode(challenge, code)
         #expect(verify.status == .ok, "\(verify.text)")
         return try #require(verify.object["token"] as? String)
     }

@@ -24,29 +24,14 @@ import VaxTestSupport
             let challenge = try #require(request.object["challengeId"] as? String)
             let code = try await harness.lastCode(to: Self.phone)
             let wrongCode = code == "000000" ? "111111" : "000000"
-            let wrong = try await client.send(
-                .post,
-                "/api/v1/auth/otp/verify",
-                token: nil,
-                json: #"{"challengeId": "\#(challenge)", "code": "\#(wrongCode)"}"#
-            )
+            let wrong = try await client.verifyCode(challenge, wrongCode)
             #expect(wrong.status == .unauthorized)
             #expect(wrong.errorCode == "code_wrong")
-            let right = try await client.send(
-                .post,
-                "/api/v1/auth/otp/verify",
-                token: nil,
-                json: #"{"challengeId": "\#(challenge)", "code": "\#(code)"}"#
-            )
+            let right = try await client.verifyCode(challenge, code)
             #expect(right.status == .ok, "\(right.text)")
             let token = try #require(right.object["token"] as? String)
             #expect(right.headers[.setCookie]?.contains("HttpOnly; SameSite=Strict") == true)
-            let replay = try await client.send(
-                .post,
-                "/api/v1/auth/otp/verify",
-                token: nil,
-                json: #"{"challengeId": "\#(challenge)", "code": "\#(code)"}"#
-            )
+            let replay = try await client.verifyCode(challenge, code)
             #expect(replay.status == .unauthorized)
             #expect(replay.errorCode == "code_used")
             let session = try await client.send(.get, "/api/v1/auth/session", token: token)
@@ -61,21 +46,9 @@ import VaxTestSupport
     @Test(arguments: TestDatabase.engines)
     func codesExpireAfterFiveMinutes(engine: DatabaseEngine) async throws {
         try await withIdentityApp(engine) { client, harness in
-            let request = try await client.send(
-                .post,
-                "/api/v1/auth/otp/request",
-                token: nil,
-                json: #"{"phone": "\#(Self.phone)"}"#
-            )
-            let challenge = try #require(request.object["challengeId"] as? String)
-            let code = try await harness.lastCode(to: Self.phone)
+            let (challenge, code) = try await client.requestCode(Self.phone, harness: harness)
             harness.clock.advance(by: 5 * 60 + 1)
-            let late = try await client.send(
-                .post,
-                "/api/v1/auth/otp/verify",
-                token: nil,
-                json: #"{"challengeId": "\#(challenge)", "code": "\#(code)"}"#
-            )
+            let late = try await client.verifyCode(challenge, code)
             #expect(late.status == .unauthorized)
             #expect(late.errorCode == "code_expired")
         }
@@ -84,30 +57,13 @@ import VaxTestSupport
     @Test(arguments: TestDatabase.engines)
     func fiveWrongCodesUseTheCodeUp(engine: DatabaseEngine) async throws {
         try await withIdentityApp(engine) { client, harness in
-            let request = try await client.send(
-                .post,
-                "/api/v1/auth/otp/request",
-                token: nil,
-                json: #"{"phone": "\#(Self.phone)"}"#
-            )
-            let challenge = try #require(request.object["challengeId"] as? String)
-            let code = try await harness.lastCode(to: Self.phone)
+            let (challenge, code) = try await client.requestCode(Self.phone, harness: harness)
             let wrongCode = code == "999999" ? "888888" : "999999"
             for _ in 0..<5 {
-                let wrong = try await client.send(
-                    .post,
-                    "/api/v1/auth/otp/verify",
-                    token: nil,
-                    json: #"{"challengeId": "\#(challenge)", "code": "\#(wrongCode)"}"#
-                )
+                let wrong = try await client.verifyCode(challenge, wrongCode)
                 #expect(wrong.errorCode == "code_wrong")
             }
-            let right = try await client.send(
-                .post,
-                "/api/v1/auth/otp/verify",
-                token: nil,
-                json: #"{"challengeId": "\#(challenge)", "code": "\#(code)"}"#
-            )
+            let right = try await client.verifyCode(challenge, code)
             #expect(right.status == .tooManyRequests)
             #expect(right.errorCode == "code_attempts_exceeded")
             #expect(right.headers[.retryAfter] != nil)
@@ -292,22 +248,8 @@ import VaxTestSupport
         try await withIdentityApp(engine) { client, harness in
             let first = try await client.signInCitizen(Self.phone, harness: harness)
             // Signing in again with the old session in the cookie replaces it.
-            harness.clock.advance(by: 1)
-            let request = try await client.send(
-                .post,
-                "/api/v1/auth/otp/request",
-                token: nil,
-                json: #"{"phone": "\#(Self.phone)"}"#
-            )
-            let challenge = try #require(request.object["challengeId"] as? String)
-            let code = try await harness.lastCode(to: Self.phone)
-            let rotated = try await client.send(
-                .post,
-                "/api/v1/auth/otp/verify",
-                token: nil,
-                json: #"{"challengeId": "\#(challenge)", "code": "\#(code)"}"#,
-                headers: [.cookie: "vax_session=\(first)"]
-            )
+            let (challenge, code) = try await client.requestCode(Self.phone, harness: harness)
+            let rotated = try await client.verifyCode(challenge, code, headers: [.cookie: "vax_session=\(first)"])
             #expect(rotated.status == .ok)
             let second = try #require(rotated.object["token"] as? String)
             #expect(second != first)
@@ -328,20 +270,8 @@ import VaxTestSupport
     @Test(arguments: TestDatabase.engines)
     func cookieWritesNeedTheCSRFToken(engine: DatabaseEngine) async throws {
         try await withIdentityApp(engine) { client, harness in
-            let request = try await client.send(
-                .post,
-                "/api/v1/auth/otp/request",
-                token: nil,
-                json: #"{"phone": "\#(Self.phone)"}"#
-            )
-            let challenge = try #require(request.object["challengeId"] as? String)
-            let code = try await harness.lastCode(to: Self.phone)
-            let signedIn = try await client.send(
-                .post,
-                "/api/v1/auth/otp/verify",
-                token: nil,
-                json: #"{"challengeId": "\#(challenge)", "code": "\#(code)"}"#
-            )
+            let (challenge, code) = try await client.requestCode(Self.phone, harness: harness)
+            let signedIn = try await client.verifyCode(challenge, code)
             let token = try #require(signedIn.object["token"] as? String)
             let csrf = try #require(signedIn.object["csrfToken"] as? String)
             let read = try await client.send(
@@ -425,25 +355,13 @@ import VaxTestSupport
     @Test(arguments: TestDatabase.engines)
     func concurrentGuessesGetNoMoreThanFiveTries(engine: DatabaseEngine) async throws {
         try await withIdentityApp(engine) { client, harness in
-            let request = try await client.send(
-                .post,
-                "/api/v1/auth/otp/request",
-                token: nil,
-                json: #"{"phone": "\#(Self.phone)"}"#
-            )
-            let challenge = try #require(request.object["challengeId"] as? String)
-            let code = try await harness.lastCode(to: Self.phone)
+            let (challenge, code) = try await client.requestCode(Self.phone, harness: harness)
             let statuses = try await withThrowingTaskGroup(of: String?.self) { group in
                 // 15 at once (with the request, within the 20 sign-in steps a minute an address may take).
                 for guess in 0..<15 {
                     let wrong = String(format: "%06d", (Int(code)! + 1 + guess) % 1_000_000)
                     group.addTask {
-                        try await client.send(
-                            .post,
-                            "/api/v1/auth/otp/verify",
-                            token: nil,
-                            json: #"{"challengeId": "\#(challenge)", "code": "\#(wrong)"}"#
-                        ).errorCode
+                        try await client.verifyCode(challenge, wrong).errorCode
                     }
                 }
                 return try await group.reduce(into: [String?]()) { $0.append($1) }
