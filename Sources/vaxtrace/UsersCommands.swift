@@ -24,6 +24,7 @@ private func withIdentity<T: Sendable>(
         let store = IdentityStore(database: database)
         let service = IdentityService(
             store: store,
+            audit: SQLAuditRepository(database: database),
             vault: vault,
             gateway: OutboxGateway(store: store),
             settings: configuration.identity

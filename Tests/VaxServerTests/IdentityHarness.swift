@@ -73,6 +73,7 @@ func withIdentityApp(
                 let store = IdentityStore(database: database)
                 let service = IdentityService(
                     store: store,
+                    audit: SQLAuditRepository(database: database),
                     vault: try configuration.nationalIDVault(),
                     gateway: OutboxGateway(store: store),
                     settings: configuration.identity,

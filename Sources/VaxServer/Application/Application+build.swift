@@ -28,11 +28,12 @@ public func buildApplication(
     let database = try await VaxDatabase.open(configuration.database, logger: logger)
     let migrations = MigrationRunner()
     let units = SQLAdminUnitRepository(database: database)
+    let audit = SQLAuditRepository(database: database)
     let people = SQLPersonRepository(database: database, vault: vault)
     let registry = PersonRegistry(
         people: people,
         units: units,
-        audit: SQLAuditRepository(database: database),
+        audit: audit,
         priorityGroups: SQLPriorityGroupRepository(database: database),
         clock: clock
     )
@@ -50,6 +51,7 @@ public func buildApplication(
         }
     let identity = IdentityService(
         store: identityStore,
+        audit: audit,
         vault: vault,
         gateway: gateway,
         settings: configuration.identity,
@@ -93,7 +95,7 @@ public func buildApplication(
         units: units,
         registry: registry,
         identity: identity,
-        audit: SQLAuditRepository(database: database)
+        audit: audit
     )
     try handler.registerHandlers(on: router, middlewares: [PolicyMiddleware(identity: identity)])
 

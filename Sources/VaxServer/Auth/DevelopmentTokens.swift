@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import VaxStorage
 
@@ -28,17 +27,17 @@ public struct DevelopmentTokens: Sendable {
             guard let scope = Scope(parts[2]) else {
                 throw ConfigurationError(key: "AUTH_DEV_TOKENS", reason: "entry \(index + 1): bad scope \(parts[2])")
             }
-            principals[Self.digest(parts[0])] = Principal(subject: "dev-token-\(index + 1)", role: role, scope: scope)
+            principals[Secrets.digest(parts[0])] = Principal(
+                subject: "dev-token-\(index + 1)",
+                role: role,
+                scope: scope
+            )
         }
         self.principals = principals
     }
 
     /// The principal a bearer token stands for, if any.
     public func principal(for token: String) -> Principal? {
-        principals[Self.digest(token)]
-    }
-
-    private static func digest(_ token: String) -> String {
-        Hex.encode(SHA256.hash(data: Data(token.utf8)))
+        principals[Secrets.digest(token)]
     }
 }

@@ -49,6 +49,7 @@ public struct TOTPEnrolment: Sendable {
 /// account management, each step audited.
 public struct IdentityService: Sendable {
     let store: IdentityStore
+    let auditLog: any AuditRepository
     let vault: NationalIDVault
     let gateway: any MessageGateway
     let limiter: RateLimiter
@@ -64,6 +65,7 @@ public struct IdentityService: Sendable {
     /// A service.
     public init(
         store: IdentityStore,
+        audit: any AuditRepository,
         vault: NationalIDVault,
         gateway: any MessageGateway,
         settings: IdentitySettings,
@@ -71,6 +73,7 @@ public struct IdentityService: Sendable {
         ids: IdentifierGenerator = .uuidV7
     ) {
         self.store = store
+        self.auditLog = audit
         self.vault = vault
         self.gateway = gateway
         self.limiter = RateLimiter()
@@ -947,7 +950,7 @@ public struct IdentityService: Sendable {
     }
 
     func record(_ entry: AuditEntry) async throws {
-        try await store.appendAudit([entry])
+        try await auditLog.record([entry])
     }
 
     /// Audits the use of a revoked or expired credential, once a minute per credential at most (a client

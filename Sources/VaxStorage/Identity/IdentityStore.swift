@@ -476,13 +476,7 @@ public struct IdentityStore: Sendable {
         }
     }
 
-    // MARK: Audit and scopes
-
-    /// Appends audit entries that stand alone (a rejected code, a refused request).
-    public func appendAudit(_ entries: [AuditEntry]) async throws {
-        guard !entries.isEmpty else { return }
-        try await database.write { sql in try await AuditChain.append(entries, on: sql) }
-    }
+    // MARK: Scopes
 
     /// The area a unit scope covers: a 2025 province with the 2021 districts the conversion table puts in
     /// it, a 2025 commune (5 digits) with the 2021 communes that went into it, or a 2021 district (3 digits) with the 2025 communes its communes
