@@ -388,6 +388,23 @@ import VaxTestSupport
             #expect(try await client.send(.get, "/api/v1/people/\(inside)", token: token).errorCode == "token_revoked")
             #expect(try await client.send(.get, "/api/v1/auth/session", token: session).errorCode == "session_revoked")
             #expect(try await harness.auditCount(action: "account.grant") == 1)
+            // A token whose maker lost the right by another path (a token issued while the demotion ran)
+            // stops working too.
+            try await harness.staff("admin.xa", role: .facilityAdmin, scope: .unit("19"))
+            let other = try await client.signInStaff("admin.xa", harness: harness).token
+            let late = try await client.send(
+                .post,
+                "/api/v1/tokens",
+                token: other,
+                json: #"{"name": "Máy tính bảng 2", "role": "vaccinator", "scope": "unit/19"}"#
+            )
+            let lateToken = try #require(late.object["token"] as? String)
+            #expect(try await client.send(.get, "/api/v1/people/\(inside)", token: lateToken).status == .ok)
+            let maker = try #require(try await harness.store.account(username: "admin.xa"))
+            try await harness.store.setDisabled(of: maker.id, at: harness.clock.now, now: harness.clock.now, audit: [])
+            #expect(
+                try await client.send(.get, "/api/v1/people/\(inside)", token: lateToken).errorCode == "token_revoked"
+            )
         }
     }
 }

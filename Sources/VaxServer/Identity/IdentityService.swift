@@ -437,8 +437,16 @@ public struct IdentityService: Sendable {
             throw AppError(.unauthorized, code: "unauthenticated", message: "The API token is not valid.")
         }
         let subject = "token:\(record.id.uuidString.lowercased())"
-        if record.revokedAt != nil || now >= record.expiresAt {
-            let reason = record.revokedAt != nil ? "revoked" : "expired"
+        var rejection: String?
+        if record.revokedAt != nil {
+            rejection = "revoked"
+        } else if now >= record.expiresAt {
+            rejection = "expired"
+        } else if try await !makerStillEntitled(record, role: role, scope: scope) {
+            // Revocation at demotion covers this; the check closes a token issued while that ran.
+            rejection = "revoked"
+        }
+        if let reason = rejection {
             try await recordRejection(
                 record.tokenHash,
                 audit(
@@ -463,6 +471,17 @@ public struct IdentityService: Sendable {
             area: try await scopes.area(of: scope),
             credential: .apiToken(record.id)
         )
+    }
+
+    /// Whether the person who issued a token could still issue it: not disabled, and their role and scope
+    /// still allow it. Tokens issued with a development token or by an operator have no such person.
+    private func makerStillEntitled(_ record: APITokenRecord, role: Role, scope: Scope) async throws -> Bool {
+        guard let makerID = UUID(uuidString: record.createdBy) else { return true }
+        guard let maker = try await store.account(id: makerID), maker.disabledAt == nil,
+            let makerRole = Role(rawValue: maker.role), let makerScope = Scope(maker.scope)
+        else { return false }
+        let issuer = Principal(subject: record.createdBy, role: makerRole, scope: makerScope)
+        return (try? Policy.authorizeTokenGrant(role: role, scope: scope, by: issuer)) != nil
     }
 
     /// A development token's principal, with its area resolved.
