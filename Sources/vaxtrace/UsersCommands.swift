@@ -69,6 +69,15 @@ private func parseRoleAndScope(role: String, scope: String) throws -> (Role, Sco
     return (parsedRole, parsedScope)
 }
 
+/// Runs an account change and prints the account as it is now.
+private func changeAccount(
+    _ common: CommonOptions,
+    _ change: @Sendable @escaping (IdentityService) async throws -> Account
+) async throws {
+    let account = try await withIdentity(common) { service, _ in try await change(service) }
+    print(describe(account))
+}
+
 private func describe(_ account: Account, locked: Bool = false) -> String {
     var state: [String] = []
     if account.disabledAt != nil { state.append("disabled") }
@@ -142,10 +151,9 @@ struct Users: AsyncParsableCommand {
 
         func run() async throws {
             let (role, scope) = try parseRoleAndScope(role: role, scope: scope)
-            let account = try await withIdentity(common) { service, _ in
+            try await changeAccount(common) { service in
                 try await service.grant(username: username, role: role, scope: scope, by: operatorName)
             }
-            print(describe(account))
         }
     }
 
@@ -155,10 +163,9 @@ struct Users: AsyncParsableCommand {
         @Argument var username: String
 
         func run() async throws {
-            let account = try await withIdentity(common) { service, _ in
+            try await changeAccount(common) { service in
                 try await service.setDisabled(true, username: username, by: operatorName)
             }
-            print(describe(account))
         }
     }
 
@@ -168,10 +175,9 @@ struct Users: AsyncParsableCommand {
         @Argument var username: String
 
         func run() async throws {
-            let account = try await withIdentity(common) { service, _ in
+            try await changeAccount(common) { service in
                 try await service.setDisabled(false, username: username, by: operatorName)
             }
-            print(describe(account))
         }
     }
 
@@ -181,10 +187,8 @@ struct Users: AsyncParsableCommand {
         @Argument var username: String
 
         func run() async throws {
-            let account = try await withIdentity(common) { service, _ in
-                try await service.unlock(username: username, by: operatorName)
+            try await changeAccount(common) { service in try await service.unlock(username: username, by: operatorName)
             }
-            print(describe(account))
         }
     }
 
@@ -197,10 +201,9 @@ struct Users: AsyncParsableCommand {
 
         func run() async throws {
             let password = try readPassword()
-            let account = try await withIdentity(common) { service, _ in
+            try await changeAccount(common) { service in
                 try await service.reset(username: username, password: password, by: operatorName)
             }
-            print(describe(account))
         }
     }
 }

@@ -221,19 +221,9 @@ import VaxTestSupport
             #expect(try await client.send(.get, "/api/v1/units/provinces").status == .ok)
             #expect(try await client.send(.get, "/healthz", token: nil).status == .ok)
             for _ in 0..<2 {
-                _ = try await client.send(
-                    .post,
-                    "/api/v1/auth/sign-in",
-                    token: nil,
-                    json: #"{"username": "a", "password": "b"}"#
-                )
+                _ = try await client.signInStep("a", password: "b")
             }
-            let signIn = try await client.send(
-                .post,
-                "/api/v1/auth/sign-in",
-                token: nil,
-                json: #"{"username": "a", "password": "b"}"#
-            )
+            let signIn = try await client.signInStep("a", password: "b")
             #expect(signIn.status == .tooManyRequests)
         }
     }

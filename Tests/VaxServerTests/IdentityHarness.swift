@@ -94,6 +94,27 @@ func withIdentityApp(
 }
 
 extension TestClientProtocol {
+    /// The password step of a staff sign-in.
+    func signInStep(_ username: String, password: String = IdentityHarness.password) async throws -> TestResponse {
+        try await send(
+            .post,
+            "/api/v1/auth/sign-in",
+            token: nil,
+            json: #"{"username": "\#(username)", "password": "\#(password)"}"#
+        )
+    }
+
+    /// The second step of a staff sign-in, with a TOTP code or a recovery code.
+    func verifyTOTP(_ mfaToken: String, code: String? = nil, recoveryCode: String? = nil) async throws -> TestResponse {
+        let factor = code.map { #""code": "\#($0)""# } ?? #""recoveryCode": "\#(recoveryCode ?? "")""#
+        return try await send(
+            .post,
+            "/api/v1/auth/totp/verify",
+            token: nil,
+            json: #"{"mfaToken": "\#(mfaToken)", \#(factor)}"#
+        )
+    }
+
     /// Signs a staff account in with password and TOTP (enrolling on first use); returns the session token
     /// and, after enrolment, the secret and recovery codes.
     func signInStaff(
@@ -101,12 +122,7 @@ extension TestClientProtocol {
         harness: IdentityHarness,
         secret known: String? = nil
     ) async throws -> (token: String, secret: String, recoveryCodes: [String], response: TestResponse) {
-        let step1 = try await send(
-            .post,
-            "/api/v1/auth/sign-in",
-            token: nil,
-            json: #"{"username": "\#(username)", "password": "\#(IdentityHarness.password)"}"#
-        )
+        let step1 = try await signInStep(username)
         #expect(step1.status == .ok, "\(step1.text)")
         let mfa = try #require(step1.object["mfaToken"] as? String)
         var secret = known ?? ""
@@ -121,12 +137,7 @@ extension TestClientProtocol {
             #expect(enrol.object["qrSvg"] as? String == code.svg())
             #expect(try ZBar.decode(png: code.png()) == uri)
         }
-        let verify = try await send(
-            .post,
-            "/api/v1/auth/totp/verify",
-            token: nil,
-            json: #"{"mfaToken": "\#(mfa)", "code": "\#(totpCode(secret: secret, at: harness.clock.now))"}"#
-        )
+        let verify = try await verifyTOTP(mfa, code: totpCode(secret: secret, at: harness.clock.now))
         #expect(verify.status == .ok, "\(verify.text)")
         return (
             try #require(verify.object["token"] as? String), secret,

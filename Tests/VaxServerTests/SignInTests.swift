@@ -120,55 +120,27 @@ import VaxTestSupport
 
             // Next sign-in: TOTP, and a code already used is refused (replay).
             harness.clock.advance(by: 60)
-            let step1 = try await client.send(
-                .post,
-                "/api/v1/auth/sign-in",
-                token: nil,
-                json: #"{"username": "LAN.NGUYEN", "password": "\#(IdentityHarness.password)"}"#
-            )
+            let step1 = try await client.signInStep("LAN.NGUYEN")
             #expect(step1.object["next"] as? String == "totp")
             let mfa = try #require(step1.object["mfaToken"] as? String)
-            let wrong = try await client.send(
-                .post,
-                "/api/v1/auth/totp/verify",
-                token: nil,
-                json:
-                    #"{"mfaToken": "\#(mfa)", "code": "\#(totpCode(secret: first.secret, at: harness.clock.now, stepOffset: 10))"}"#
+            let wrong = try await client.verifyTOTP(
+                mfa,
+                code: totpCode(secret: first.secret, at: harness.clock.now, stepOffset: 10)
             )
             #expect(wrong.status == .unauthorized)
             #expect(wrong.errorCode == "totp_wrong")
-            let recovery = try await client.send(
-                .post,
-                "/api/v1/auth/totp/verify",
-                token: nil,
-                json: #"{"mfaToken": "\#(mfa)", "recoveryCode": "\#(first.recoveryCodes[0])"}"#
-            )
+            let recovery = try await client.verifyTOTP(mfa, recoveryCode: first.recoveryCodes[0])
             #expect(recovery.status == .ok, "\(recovery.text)")
             // The pending token is spent, and so is the recovery code.
-            let again = try await client.send(
-                .post,
-                "/api/v1/auth/totp/verify",
-                token: nil,
-                json: #"{"mfaToken": "\#(mfa)", "recoveryCode": "\#(first.recoveryCodes[0])"}"#
-            )
+            let again = try await client.verifyTOTP(mfa, recoveryCode: first.recoveryCodes[0])
             #expect(again.errorCode == "sign_in_expired")
             // A pending token is not an API credential.
             let misuse = try await client.send(.get, "/api/v1/auth/session", token: mfa)
             #expect(misuse.status == .unauthorized)
 
-            let step1b = try await client.send(
-                .post,
-                "/api/v1/auth/sign-in",
-                token: nil,
-                json: #"{"username": "lan.nguyen", "password": "\#(IdentityHarness.password)"}"#
-            )
+            let step1b = try await client.signInStep("lan.nguyen")
             let mfa2 = try #require(step1b.object["mfaToken"] as? String)
-            let reused = try await client.send(
-                .post,
-                "/api/v1/auth/totp/verify",
-                token: nil,
-                json: #"{"mfaToken": "\#(mfa2)", "recoveryCode": "\#(first.recoveryCodes[0])"}"#
-            )
+            let reused = try await client.verifyTOTP(mfa2, recoveryCode: first.recoveryCodes[0])
             #expect(reused.errorCode == "recovery_code_wrong")
         }
     }
@@ -178,41 +150,21 @@ import VaxTestSupport
         try await withIdentityApp(engine) { client, harness in
             try await harness.staff("minh.tran", role: .facilityAdmin, scope: .unit("19"))
             for attempt in 1...5 {
-                let wrong = try await client.send(
-                    .post,
-                    "/api/v1/auth/sign-in",
-                    token: nil,
-                    json: #"{"username": "minh.tran", "password": "wrong-password-\#(attempt)"}"#
-                )
+                let wrong = try await client.signInStep("minh.tran", password: "wrong-password-\(attempt)")
                 #expect(wrong.status == (attempt < 5 ? .unauthorized : .tooManyRequests), "attempt \(attempt)")
             }
-            let right = try await client.send(
-                .post,
-                "/api/v1/auth/sign-in",
-                token: nil,
-                json: #"{"username": "minh.tran", "password": "\#(IdentityHarness.password)"}"#
-            )
+            let right = try await client.signInStep("minh.tran")
             #expect(right.status == .tooManyRequests)
             #expect(right.errorCode == "account_locked")
             #expect(Int(right.headers[.retryAfter] ?? "") ?? 0 > 800)
             // An unknown username locks the same way, so lock-out does not tell which usernames exist.
             var unknown: TestResponse?
             for _ in 1...6 {
-                unknown = try await client.send(
-                    .post,
-                    "/api/v1/auth/sign-in",
-                    token: nil,
-                    json: #"{"username": "nobody.here", "password": "wrong-password"}"#
-                )
+                unknown = try await client.signInStep("nobody.here", password: "wrong-password")
             }
             #expect(unknown?.errorCode == "account_locked")
             harness.clock.advance(by: 15 * 60 + 1)
-            let later = try await client.send(
-                .post,
-                "/api/v1/auth/sign-in",
-                token: nil,
-                json: #"{"username": "minh.tran", "password": "\#(IdentityHarness.password)"}"#
-            )
+            let later = try await client.signInStep("minh.tran")
             #expect(later.status == .ok)
             // The known account and the unknown name both locked.
             #expect(try await harness.auditCount(action: "auth.locked") == 2)
@@ -377,41 +329,21 @@ import VaxTestSupport
             try await harness.staff("thu.pham", role: .vaccinator, scope: .unit("19"))
             let first = try await client.signInStaff("thu.pham", harness: harness)
             // The same TOTP code, a second time in the same 30 seconds: refused.
-            let step1 = try await client.send(
-                .post,
-                "/api/v1/auth/sign-in",
-                token: nil,
-                json: #"{"username": "thu.pham", "password": "\#(IdentityHarness.password)"}"#
-            )
+            let step1 = try await client.signInStep("thu.pham")
             let mfa = try #require(step1.object["mfaToken"] as? String)
-            let replay = try await client.send(
-                .post,
-                "/api/v1/auth/totp/verify",
-                token: nil,
-                json: #"{"mfaToken": "\#(mfa)", "code": "\#(totpCode(secret: first.secret, at: harness.clock.now))"}"#
-            )
+            let replay = try await client.verifyTOTP(mfa, code: totpCode(secret: first.secret, at: harness.clock.now))
             #expect(replay.errorCode == "totp_wrong")
             // Two sign-ins race with one recovery code: one wins.
             var pending: [String] = []
             for _ in 0..<2 {
-                let step = try await client.send(
-                    .post,
-                    "/api/v1/auth/sign-in",
-                    token: nil,
-                    json: #"{"username": "thu.pham", "password": "\#(IdentityHarness.password)"}"#
-                )
+                let step = try await client.signInStep("thu.pham")
                 pending.append(try #require(step.object["mfaToken"] as? String))
             }
             let recovery = first.recoveryCodes[3]
             let outcomes = try await withThrowingTaskGroup(of: Int.self) { group in
                 for token in pending {
                     group.addTask {
-                        try await client.send(
-                            .post,
-                            "/api/v1/auth/totp/verify",
-                            token: nil,
-                            json: #"{"mfaToken": "\#(token)", "recoveryCode": "\#(recovery)"}"#
-                        ).status.code
+                        try await client.verifyTOTP(token, recoveryCode: recovery).status.code
                     }
                 }
                 return try await group.reduce(into: [Int]()) { $0.append($1) }

@@ -222,15 +222,6 @@ public struct IdentityStore: Sendable {
         }
     }
 
-    /// How many unused recovery codes an account has.
-    public func unusedRecoveryCodes(of id: UUID) async throws -> Int {
-        try await database.read { sql in
-            try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("recovery_codes")
-                .where("account_id", .equal, id.uuidString.lowercased()).where("used_at", .is, SQLLiteral.null)
-                .first()?.decode(column: "n", as: Int.self) ?? 0
-        }
-    }
-
     // MARK: Sessions
 
     /// Stores a new session, revoking `replacing` (rotation) in the same transaction.
@@ -296,15 +287,6 @@ public struct IdentityStore: Sendable {
             try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("otp_challenges")
                 .where("phone", .equal, phone).where("created_at", .greaterThanOrEqual, date.millisecondsSince1970)
                 .first()?.decode(column: "n", as: Int.self) ?? 0
-        }
-    }
-
-    /// The latest code sent to a phone.
-    public func latestChallenge(phone: String) async throws -> OTPChallenge? {
-        try await database.read { sql in
-            try await sql.select().columns(Self.challengeColumns.map { SQLIdentifier($0) }).from("otp_challenges")
-                .where("phone", .equal, phone).orderBy("created_at", .descending).limit(1).first()
-                .map(Self.challenge(from:))
         }
     }
 
