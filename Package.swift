@@ -29,11 +29,13 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         // Pure value types and rules: no I/O, no server imports.
         .target(
             name: "VaxDomain",
+            resources: [.copy("Resources/campaign")],
             swiftSettings: swiftSettings
         ),
         // Repository protocols, their SQLKit implementation and the migrations, for SQLite and PostgreSQL.
@@ -64,12 +66,19 @@ let package = Package(
             swiftSettings: swiftSettings,
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
+        // Spreadsheets in and out: XLSX (a zip of XML) and CSV, bounded against hostile files.
+        .target(
+            name: "VaxSheets",
+            dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: swiftSettings
+        ),
         // The Hummingbird application: middleware, API handlers, background services.
         .target(
             name: "VaxServer",
             dependencies: [
                 "VaxAPI",
                 "VaxDomain",
+                "VaxSheets",
                 "VaxStorage",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -121,6 +130,7 @@ let package = Package(
             name: "VaxServerTests",
             dependencies: [
                 "VaxServer",
+                "VaxSheets",
                 "VaxStorage",
                 "VaxTestSupport",
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -128,6 +138,11 @@ let package = Package(
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
                 .product(name: "SQLKit", package: "sql-kit"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "VaxSheetsTests",
+            dependencies: ["VaxSheets", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: swiftSettings
         ),
     ]

@@ -13,6 +13,7 @@ struct APIHandler: APIProtocol {
     let registry: PersonRegistry
     let identity: IdentityService
     let audit: any AuditRepository
+    let campaign: CampaignService
 
     // MARK: Health
 
@@ -282,7 +283,7 @@ struct APIHandler: APIProtocol {
     // MARK: - Input helpers
 
     /// The caller, acting for `reason` (the operation's purpose when no `X-Access-Reason` was given).
-    private func actor(reason: String, accessReason: String? = nil) throws -> Actor {
+    func actor(reason: String, accessReason: String? = nil) throws -> Actor {
         guard let call = CallContext.current, let principal = call.principal else {
             throw AppError(.unauthorized, code: "unauthenticated", message: "Sign in: a bearer token is required.")
         }
@@ -291,7 +292,7 @@ struct APIHandler: APIProtocol {
         return Actor(principal: principal, requestID: call.requestID, reason: given.isEmpty ? reason : given)
     }
 
-    private func limit(_ value: Int?) throws -> Int {
+    func limit(_ value: Int?) throws -> Int {
         let value = value ?? 50
         guard (1...200).contains(value) else { throw AppError.invalidField("limit", "The limit is 1 to 200.") }
         return value
@@ -304,7 +305,7 @@ struct APIHandler: APIProtocol {
         return code
     }
 
-    private func personID(_ text: String) throws -> Person.ID {
+    func personID(_ text: String) throws -> Person.ID {
         guard let id = Person.ID(text) else { throw AppError.invalidField("personId", "The person id is not a UUID.") }
         return id
     }

@@ -18,6 +18,8 @@ public struct AppConfiguration: Sendable {
     public var devTokens: String
     /// Largest request body accepted, bytes (`http.body.limit`, `HTTP_BODY_LIMIT`).
     public var bodyLimit: Int
+    /// The largest list upload (CSV or XLSX) in bytes.
+    public var uploadLimit: Int
     /// Whether to load demo people into an empty database (`demo.seed`, `DEMO_SEED`); default: on SQLite only.
     public var seedDemoData: Bool
     /// Log level (`log.level`, `LOG_LEVEL`).
@@ -62,6 +64,10 @@ public struct AppConfiguration: Sendable {
         devTokens = reader.string(forKey: "auth.dev.tokens", isSecret: true, default: "")
         bodyLimit = reader.int(forKey: "http.body.limit", default: 1_048_576)
         guard bodyLimit >= 1024 else { throw ConfigurationError(key: "HTTP_BODY_LIMIT", reason: "at least 1024 bytes") }
+        uploadLimit = reader.int(forKey: "http.upload.limit", default: 33_554_432)
+        guard uploadLimit >= 1024 else {
+            throw ConfigurationError(key: "HTTP_UPLOAD_LIMIT", reason: "at least 1024 bytes")
+        }
         // Demo people only where nobody real lives: on by default for SQLite (development), off for PostgreSQL.
         let isSQLite = if case .postgres = database { false } else { true }
         seedDemoData = reader.bool(forKey: "demo.seed", default: isSQLite)

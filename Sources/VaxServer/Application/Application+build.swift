@@ -63,7 +63,13 @@ public func buildApplication(
     router.add(
         middleware: RequestMiddleware(logger: logger, strictTransportSecurity: configuration.servedOverHTTPS)
     )
-    router.add(middleware: BodyLimitMiddleware(limit: configuration.bodyLimit))
+    router.add(
+        middleware: BodyLimitMiddleware(
+            defaultLimit: configuration.bodyLimit,
+            uploadLimit: configuration.uploadLimit,
+            uploadPaths: ["/api/v1/registrations/imports"]
+        )
+    )
     router.add(
         middleware: AuthenticationMiddleware(tokens: tokens, identity: identity, trustProxy: configuration.trustProxy)
     )
@@ -95,7 +101,15 @@ public func buildApplication(
         units: units,
         registry: registry,
         identity: identity,
-        audit: audit
+        audit: audit,
+        campaign: CampaignService(
+            store: CampaignStore(database: database, people: people),
+            registry: registry,
+            people: people,
+            units: units,
+            vault: vault,
+            clock: clock
+        )
     )
     try handler.registerHandlers(on: router, middlewares: [PolicyMiddleware(identity: identity)])
 

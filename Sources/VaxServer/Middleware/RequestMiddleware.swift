@@ -164,7 +164,10 @@ struct RequestMiddleware<Context: RequestContext>: RouterMiddleware {
 /// Refuses bodies over the limit before any handler reads them (413), whether or not the client
 /// announced a length.
 struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
-    let limit: Int
+    let defaultLimit: Int
+    /// Paths that take file uploads, with their own limit.
+    var uploadLimit: Int = 0
+    var uploadPaths: Set<String> = []
 
     func handle(
         _ request: Request,
@@ -173,6 +176,7 @@ struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
     ) async throws
         -> Response
     {
+        let limit = uploadPaths.contains(request.uri.path) ? max(uploadLimit, defaultLimit) : defaultLimit
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw AppError(
                 .contentTooLarge,

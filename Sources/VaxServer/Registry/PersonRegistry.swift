@@ -57,6 +57,21 @@ public struct PersonRegistry: Sendable {
         by actor: Actor
     ) async throws -> (person: Person, likelyDuplicates: [Person.ID]) {
         let now = clock.now()
+        let person = try await prepare(draft, guardian: guardian, at: now)
+        switch try await people.create(person, audit: entry("person.create", about: person.id, by: actor, at: now)) {
+        case .created(let person, let duplicates):
+            return (person, duplicates)
+        case .existing(let existing):
+            throw RegistryError.duplicateNationalID(existing: try await visibleDuplicate(existing, by: actor))
+        }
+    }
+
+    /// Validates a draft into a new person (not stored): every field checked, units resolved.
+    func prepare(
+        _ draft: PersonDraft,
+        guardian: (id: Person.ID, relationship: Relationship)?,
+        at now: Date
+    ) async throws -> Person {
         let today = LocalDate(at: now)
         if let guardian { try await requirePerson(guardian.id) }
         let groups = try await priorityGroups.codes(validOn: today)
@@ -67,7 +82,7 @@ public struct PersonRegistry: Sendable {
             knownPriorityGroups: groups
         ).get()
         let address = try await resolve(validated.address, on: validated.addressValidOn)
-        let person = Person(
+        return Person(
             id: Person.ID(ids.next(at: now)),
             fullName: validated.fullName,
             dateOfBirth: validated.dateOfBirth,
@@ -87,12 +102,6 @@ public struct PersonRegistry: Sendable {
             mergedInto: nil,
             createdAt: now
         )
-        switch try await people.create(person, audit: entry("person.create", about: person.id, by: actor, at: now)) {
-        case .created(let person, let duplicates):
-            return (person, duplicates)
-        case .existing(let existing):
-            throw RegistryError.duplicateNationalID(existing: try await visibleDuplicate(existing, by: actor))
-        }
     }
 
     /// Checks the address codes against the scheme valid on `date`: each unit exists at its level and
@@ -312,7 +321,7 @@ public struct PersonRegistry: Sendable {
         return id
     }
 
-    private func authorizeRead(_ person: Person, by actor: Actor) async throws {
+    func authorizeRead(_ person: Person, by actor: Actor) async throws {
         let guardian: Person? =
             if actor.principal.role == .citizen, let guardianID = person.guardianID {
                 try await people.find(guardianID)
@@ -330,13 +339,13 @@ public struct PersonRegistry: Sendable {
         try await audit.record([entry("access.denied", about: person, by: actor, at: clock.now())])
     }
 
-    private func auditReads(_ ids: [Person.ID], action: String, by actor: Actor) async throws {
+    func auditReads(_ ids: [Person.ID], action: String, by actor: Actor) async throws {
         guard Policy.isAuditedReader(actor.principal) else { return }
         let now = clock.now()
         try await audit.record(ids.map { entry(action, about: $0, by: actor, at: now) })
     }
 
-    private func entry(_ action: String, about person: Person.ID, by actor: Actor, at date: Date) -> AuditEntry {
+    func entry(_ action: String, about person: Person.ID, by actor: Actor, at date: Date) -> AuditEntry {
         AuditEntry(
             id: ids.next(at: date),
             occurredAt: date,

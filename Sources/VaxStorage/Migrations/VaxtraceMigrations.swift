@@ -7,5 +7,6 @@ public enum VaxtraceMigrations {
         m0003People,
         m0004AuditLog,
         m0005Identity,
+        m0006Campaign,
     ]
 }

@@ -79,7 +79,7 @@ extension PersonRepository {
 /// The SQLKit implementation, for both engines.
 public struct SQLPersonRepository: PersonRepository {
     private let database: VaxDatabase
-    private let vault: NationalIDVault
+    let vault: NationalIDVault
     private let ids: IdentifierGenerator
     private let faults: FaultInjector?
 

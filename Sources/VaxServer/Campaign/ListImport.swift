@@ -1,0 +1,592 @@
+import Crypto
+import Foundation
+import VaxDomain
+import VaxSheets
+import VaxStorage
+
+/// The result of one row of a list upload.
+public struct ImportRowResult: Codable, Sendable, Equatable {
+    /// The row number in the sheet (1-based, as the spreadsheet shows it).
+    public var row: Int
+    /// `created`, `matched` or `rejected`.
+    public var status: String
+    /// The person created or matched.
+    public var personId: String?
+    /// Doses back-entered from the row.
+    public var doses: Int
+    /// Why the row was rejected.
+    public var errors: [Issue]
+
+    /// One problem.
+    public struct Issue: Codable, Sendable, Equatable {
+        /// The column (`fullName`, `dose1.date`, …).
+        public var field: String
+        /// A stable code.
+        public var code: String
+        /// A sentence.
+        public var message: String
+    }
+}
+
+/// A finished upload.
+public struct ImportSummary: Sendable {
+    /// The stored import.
+    public var upload: RegistrationImport
+    /// The rows.
+    public var rows: [ImportRowResult]
+    /// Whether this file was uploaded before (nothing new was created).
+    public var replayed: Bool
+}
+
+/// The columns of the national template "PL1 – Danh sách đối tượng tiêm" (DOMAIN.md §2), by position.
+enum PL1 {
+    static let number = 0, fullName = 1, dateOfBirth = 2, sex = 3, priorityGroup = 4, workplace = 5, phone = 6
+    static let nationalID = 7, insurance = 8, provinceCode = 10, districtCode = 12, communeCode = 14
+    static let neighbourhood = 15, street = 16, dose1 = 17, dose2 = 21, notes = 25
+
+    /// The header row a generated template carries (used by tests, benchmarks and exports).
+    static let header = [
+        "STT", "Họ và tên", "Ngày sinh", "Giới tính (0 nam, 1 nữ)", "Mã nhóm đối tượng", "Đơn vị công tác",
+        "Số điện thoại", "CMND/CCCD", "Số thẻ BHYT", "Tỉnh/TP", "Mã tỉnh", "Quận/huyện", "Mã huyện", "Xã/phường",
+        "Mã xã", "Thôn/tổ", "Địa chỉ", "Mũi 1: vắc xin", "Mũi 1: ngày tiêm", "Mũi 1: số lô", "Mũi 1: cơ sở tiêm",
+        "Mũi 2: vắc xin", "Mũi 2: ngày tiêm", "Mũi 2: số lô", "Mũi 2: cơ sở tiêm", "Ghi chú", "Kết quả",
+    ]
+}
+
+extension CampaignService {
+    /// Imports a list (PL1 template as XLSX, or CSV in the same columns) from an organisation. Each
+    /// row creates a person, matches one already registered (by national ID, else name + date of birth
+    /// + phone), or is rejected with the reasons; a bad row never blocks the others and never leaves a
+    /// partial person. Doses given on paper are back-entered, flagged retrospective. Uploading the same
+    /// file again returns the first result and creates nothing.
+    public func importList(_ data: Data, organisation: String, by actor: Actor) async throws -> ImportSummary {
+        let organisation = organisation.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...200).contains(organisation.count), !organisation.hasControlCharacters else {
+            throw AppError.invalidField("organisation", "Name the organisation sending the list (1 to 200 characters).")
+        }
+        let hash = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        if let previous = try await store.registrationImport(fileHash: hash) {
+            return ImportSummary(upload: previous, rows: try Self.decodeRows(previous.results), replayed: true)
+        }
+        let sheet: [[String]]
+        do {
+            sheet = try Spreadsheet.read(data)
+        } catch {
+            throw AppError(.badRequest, code: "bad_file_\(error.code)", message: error.message, field: "file")
+        }
+        let now = clock.now()
+        let format = data.starts(with: [0x50, 0x4B, 0x03, 0x04]) ? "xlsx" : "csv"
+        var upload = RegistrationImport(
+            id: ids.next(at: now),
+            fileHash: hash,
+            organisation: organisation,
+            format: format,
+            uploadedBy: actor.principal.subject,
+            total: 0,
+            created: 0,
+            matched: 0,
+            rejected: 0,
+            results: "[]",
+            createdAt: now
+        )
+        guard try await store.begin(upload) else {
+            guard let previous = try await store.registrationImport(fileHash: hash) else {
+                throw AppError(.conflict, code: "import_running", message: "This file is being imported right now.")
+            }
+            return ImportSummary(upload: previous, rows: try Self.decodeRows(previous.results), replayed: true)
+        }
+        var parser = try await RowParser(
+            service: self,
+            organisation: organisation,
+            importID: upload.id,
+            now: now,
+            actor: actor
+        )
+        var results: [ImportRowResult] = []
+        var pending: [RowParser.Parsed] = []
+        var seen: [String: Int] = [:]
+        var started = false
+        for (index, cells) in sheet.enumerated() {
+            let rowNumber = index + 1
+            let first = cells.first?.trimmingCharacters(in: .whitespaces) ?? ""
+            let isData = !first.isEmpty && first.allSatisfy { $0.isASCII && $0.isNumber }
+            if !isData {
+                let blank = cells.allSatisfy { $0.trimmingCharacters(in: .whitespaces).isEmpty }
+                if started && !blank {
+                    results.append(
+                        Self.rejected(
+                            rowNumber,
+                            [
+                                .init(
+                                    field: "number",
+                                    code: "not_a_row",
+                                    message: "Column A (STT) must hold the row number."
+                                )
+                            ]
+                        )
+                    )
+                }
+                continue
+            }
+            started = true
+            switch await parser.parse(cells, row: rowNumber) {
+            case .failure(let issues):
+                results.append(Self.rejected(rowNumber, issues))
+            case .success(let parsed):
+                if let earlier = seen[parsed.key] {
+                    results.append(
+                        Self.rejected(
+                            rowNumber,
+                            [
+                                .init(
+                                    field: "row",
+                                    code: "duplicate_row",
+                                    message: "The same person as row \(earlier) of this file."
+                                )
+                            ]
+                        )
+                    )
+                    continue
+                }
+                seen[parsed.key] = rowNumber
+                pending.append(parsed)
+                if pending.count == 1000 {
+                    results += try await writeChunk(pending, parser: parser, actor: actor, now: now)
+                    pending.removeAll(keepingCapacity: true)
+                }
+            }
+        }
+        results += try await writeChunk(pending, parser: parser, actor: actor, now: now)
+        results.sort { $0.row < $1.row }
+        upload.total = results.count
+        upload.created = results.count { $0.status == "created" }
+        upload.matched = results.count { $0.status == "matched" }
+        upload.rejected = results.count { $0.status == "rejected" }
+        upload.results = String(decoding: try JSONEncoder.sortedKeys.encode(results), as: UTF8.self)
+        try await store.finish(upload, audit: [auditEntry("registration.import", by: actor, at: now)])
+        return ImportSummary(upload: upload, rows: results, replayed: false)
+    }
+
+    static func rejected(_ row: Int, _ issues: [ImportRowResult.Issue]) -> ImportRowResult {
+        ImportRowResult(row: row, status: "rejected", personId: nil, doses: 0, errors: issues)
+    }
+
+    static func decodeRows(_ text: String) throws -> [ImportRowResult] {
+        try JSONDecoder().decode([ImportRowResult].self, from: Data(text.utf8))
+    }
+
+    /// Writes one chunk in one transaction: matches, new people, registrations and paper doses.
+    private func writeChunk(
+        _ rows: [RowParser.Parsed],
+        parser: RowParser,
+        actor: Actor,
+        now: Date
+    ) async throws -> [ImportRowResult] {
+        guard !rows.isEmpty else { return [] }
+        let catalogue = self.catalogue
+        let registry = self.registry
+        let ids = self.ids
+        return try await store.importChunk { tx in
+            let byID = try await tx.people(withNationalIDs: rows.compactMap { $0.person.nationalID?.number })
+            var matches: [Int: Person.ID] = [:]
+            for (index, row) in rows.enumerated() {
+                if let number = row.person.nationalID?.number {
+                    if let id = byID[number] { matches[index] = id }
+                } else if let phone = row.person.phone,
+                    let id = try await tx.person(
+                        foldedName: row.person.foldedName,
+                        dateOfBirth: row.person.dateOfBirth,
+                        phone: phone
+                    )
+                {
+                    matches[index] = id
+                }
+            }
+            let matchedIDs = Array(Set(matches.values))
+            let history = try await tx.doses(of: matchedIDs)
+            var open = try await tx.openRegistrations(of: matchedIDs)
+            var newPeople: [Person] = []
+            var registrations: [Registration] = []
+            var doses: [DoseRecord] = []
+            var events: [OutboxEvent] = []
+            var audit: [AuditEntry] = []
+            var results: [ImportRowResult] = []
+            for (index, row) in rows.enumerated() {
+                let personID = matches[index] ?? row.person.id
+                var given = (history[personID] ?? []).map(\.given)
+                var rowDoses: [DoseRecord] = []
+                var issues: [ImportRowResult.Issue] = []
+                for paper in row.doses {
+                    if given.contains(where: { $0.doseNumber == paper.doseNumber && $0.date == paper.date }) {
+                        continue
+                    }
+                    let plan = DosePlan(
+                        productCode: paper.productCode,
+                        doseNumber: paper.doseNumber,
+                        kind: .primary,
+                        date: paper.date
+                    )
+                    if case .failure(let failure) = DoseRules.check(
+                        plan,
+                        history: given,
+                        dateOfBirth: row.person.dateOfBirth,
+                        catalogue: catalogue
+                    ) {
+                        // A paper record is a fact: given early is recorded as given; anything else is refused.
+                        for error in failure.errors where error.code != "too_early" {
+                            issues.append(
+                                .init(field: "\(paper.column).\(error.field)", code: error.code, message: error.message)
+                            )
+                        }
+                    }
+                    given.append(
+                        GivenDose(
+                            productCode: paper.productCode,
+                            doseNumber: paper.doseNumber,
+                            kind: .primary,
+                            date: paper.date
+                        )
+                    )
+                    rowDoses.append(
+                        DoseRecord(
+                            id: ids.next(at: now),
+                            personID: personID,
+                            appointmentID: nil,
+                            productCode: paper.productCode,
+                            lotNumber: paper.lot,
+                            lotExpiry: nil,
+                            doseNumber: paper.doseNumber,
+                            kind: .primary,
+                            administeredAt: paper.date.noonInVietnam,
+                            administeredOn: paper.date,
+                            facilityID: paper.facilityID,
+                            injectionSite: nil,
+                            vaccinator: nil,
+                            retrospective: true,
+                            nextDueOn: nil,
+                            observationEndsAt: nil,
+                            observedAt: nil,
+                            immediateReactions: nil,
+                            recordedBy: actor.principal.subject,
+                            recordedAt: now
+                        )
+                    )
+                }
+                guard issues.isEmpty else {
+                    results.append(Self.rejected(row.row, issues))
+                    continue
+                }
+                let matched = matches[index] != nil
+                if !matched {
+                    newPeople.append(row.person)
+                    audit.append(registry.entry("person.create", about: personID, by: actor, at: now))
+                }
+                if !open.contains(personID) {
+                    var registration = row.registration
+                    registration.personID = personID
+                    registrations.append(registration)
+                    open.insert(personID)
+                    if matched {
+                        audit.append(registry.entry("registration.create", about: personID, by: actor, at: now))
+                    }
+                }
+                for dose in rowDoses {
+                    doses.append(dose)
+                    events.append(doseEvent("dose.recorded", dose))
+                }
+                results.append(
+                    ImportRowResult(
+                        row: row.row,
+                        status: matched ? "matched" : "created",
+                        personId: personID.description,
+                        doses: rowDoses.count,
+                        errors: []
+                    )
+                )
+            }
+            try await tx.write(
+                people: newPeople,
+                registrations: registrations,
+                doses: doses,
+                events: events,
+                audit: audit
+            )
+            return results
+        }
+    }
+}
+
+/// Turns PL1 rows into validated people, registrations and paper doses; caches units and facilities.
+struct RowParser {
+    struct PaperDose: Sendable {
+        var column: String
+        var doseNumber: Int
+        var productCode: String
+        var date: LocalDate
+        var lot: String
+        var facilityID: String
+    }
+
+    enum ParseOutcome {
+        case success(Parsed)
+        case failure([ImportRowResult.Issue])
+    }
+
+    struct Parsed: Sendable {
+        var row: Int
+        var key: String
+        var person: Person
+        var registration: Registration
+        var doses: [PaperDose]
+    }
+
+    let service: CampaignService
+    let organisation: String
+    let importID: UUID
+    let now: Date
+    let today: LocalDate
+    let groups: Set<Int>
+    var addresses: [String: Result<Person.Address, ValidationFailure>] = [:]
+    var facilities: [String: Bool] = [:]
+    let aliases: [(token: String, code: String)]
+
+    init(service: CampaignService, organisation: String, importID: UUID, now: Date, actor: Actor) async throws {
+        self.service = service
+        self.organisation = organisation
+        self.importID = importID
+        self.now = now
+        self.today = LocalDate(at: now)
+        self.groups = try await service.registry.priorityGroups.codes(validOn: LocalDate(at: now))
+        var aliases: [(String, String)] = []
+        for product in service.catalogue.products {
+            aliases.append((TextFolding.fold(product.code), product.code))
+            for token in Self.tokens(product.name + " " + product.medicinalProduct) where token.count >= 4 {
+                aliases.append((token, product.code))
+            }
+        }
+        self.aliases = aliases
+    }
+
+    static func tokens(_ text: String) -> [String] {
+        TextFolding.fold(text).split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map(String.init)
+    }
+
+    /// The catalogue product a PL1 vaccine name means ("AstraZeneca", "Vero Cell", "Comirnaty", …).
+    func product(named name: String) -> String? {
+        let folded = TextFolding.fold(name)
+        if let exact = aliases.first(where: { $0.token == folded }) { return exact.code }
+        let words = Set(Self.tokens(name))
+        let codes = Set(aliases.filter { words.contains($0.token) }.map(\.code))
+        return codes.count == 1 ? codes.first : nil
+    }
+
+    mutating func parse(_ cells: [String], row: Int) async -> ParseOutcome {
+        func cell(_ index: Int) -> String {
+            index < cells.count ? cells[index].trimmingCharacters(in: .whitespacesAndNewlines) : ""
+        }
+        func optional(_ index: Int) -> String? {
+            let value = cell(index)
+            return value.isEmpty ? nil : value
+        }
+        var issues: [ImportRowResult.Issue] = []
+        let sex: Sex?
+        switch TextFolding.fold(cell(PL1.sex)) {
+        case "0", "nam", "male": sex = .male
+        case "1", "nu", "female": sex = .female
+        default:
+            sex = nil
+            issues.append(.init(field: "sex", code: "invalid", message: "Sex is 0 (male) or 1 (female)."))
+        }
+        let group = Int(cell(PL1.priorityGroup))
+        if group == nil {
+            issues.append(
+                .init(field: "priorityGroup", code: "invalid", message: "The priority-group code is a number 1 to 16.")
+            )
+        }
+        if cell(PL1.phone).isEmpty {
+            issues.append(.init(field: "phone", code: "required", message: "The phone number is required."))
+        }
+        let idNumber = cell(PL1.nationalID).uppercased()
+        let idType: NationalIDType? =
+            idNumber.isEmpty
+            ? nil
+            : idNumber.count == 12
+                ? .cccd
+                : idNumber.count == 9
+                    ? .cmnd : idNumber.first?.isLetter == true && idNumber.count == 8 ? .passport : .foreignPassport
+        let district = optional(PL1.districtCode)
+        let street = [optional(PL1.neighbourhood), optional(PL1.street)].compactMap { $0 }.joined(separator: ", ")
+        let draft = PersonDraft(
+            fullName: cell(PL1.fullName),
+            dateOfBirth: cell(PL1.dateOfBirth),
+            sex: sex ?? .male,
+            phone: optional(PL1.phone),
+            nationalID: idType.map { PersonDraft.NationalIDInput(type: $0, number: idNumber) },
+            healthInsuranceNumber: optional(PL1.insurance),
+            occupation: nil,
+            workplace: optional(PL1.workplace),
+            ethnicity: nil,
+            nationality: nil,
+            address: .init(
+                provinceCode: cell(PL1.provinceCode),
+                districtCode: district,
+                communeCode: cell(PL1.communeCode),
+                street: street.isEmpty ? nil : street,
+                validOn: district == nil ? nil : "2021-12-31"
+            ),
+            priorityGroups: group.map { [$0] } ?? [],
+            primaryPriorityGroup: group
+        )
+        // PL1 does not carry the occupation, and the ID number is optional there: validate as the
+        // registry does for a person whose ID and occupation may be missing; the phone is checked above.
+        let validated: ValidatedPersonDraft
+        switch PersonValidator.validate(draft, today: today, isDependant: true, knownPriorityGroups: groups) {
+        case .failure(let failure):
+            issues += failure.errors.map { .init(field: $0.field, code: $0.code, message: $0.message) }
+            return .failure(issues)
+        case .success(let value):
+            validated = value
+        }
+        let addressKey = [draft.address.provinceCode, district ?? "", draft.address.communeCode].joined(separator: "|")
+        let address: Person.Address
+        let resolved: Result<Person.Address, ValidationFailure>
+        if let cached = addresses[addressKey] {
+            resolved = cached
+        } else {
+            do {
+                resolved = .success(try await service.registry.resolve(validated.address, on: validated.addressValidOn))
+            } catch let failure as ValidationFailure {
+                resolved = .failure(failure)
+            } catch {
+                resolved = .failure(
+                    ValidationFailure([
+                        FieldError(field: "address", code: "unresolved", message: "The address could not be checked.")
+                    ])
+                )
+            }
+            addresses[addressKey] = resolved
+        }
+        switch resolved {
+        case .success(var value):
+            value.street = validated.address.street
+            address = value
+        case .failure(let failure):
+            issues += failure.errors.map { .init(field: $0.field, code: $0.code, message: $0.message) }
+            return .failure(issues)
+        }
+        var doses: [PaperDose] = []
+        for (number, start) in [(1, PL1.dose1), (2, PL1.dose2)] {
+            let column = "dose\(number)"
+            let parts = (0..<4).map { cell(start + $0) }
+            if parts.allSatisfy(\.isEmpty) { continue }
+            guard parts.allSatisfy({ !$0.isEmpty }) else {
+                issues.append(
+                    .init(
+                        field: column,
+                        code: "incomplete",
+                        message: "Dose \(number) needs the vaccine, date, lot and site."
+                    )
+                )
+                continue
+            }
+            guard let code = product(named: parts[0]) else {
+                issues.append(
+                    .init(
+                        field: "\(column).vaccine",
+                        code: "unknown_product",
+                        message: "\(parts[0]) is not a vaccine in the catalogue."
+                    )
+                )
+                continue
+            }
+            guard let date = LocalDate(iso: parts[1]) ?? LocalDate(vietnamese: parts[1]), date <= today else {
+                issues.append(
+                    .init(
+                        field: "\(column).date",
+                        code: "invalid_date",
+                        message: "\(parts[1]) is not a past date (dd/mm/yyyy)."
+                    )
+                )
+                continue
+            }
+            guard parts[2].count <= 40, !parts[2].hasControlCharacters else {
+                issues.append(
+                    .init(
+                        field: "\(column).lot",
+                        code: "invalid_format",
+                        message: "A lot number is at most 40 characters."
+                    )
+                )
+                continue
+            }
+            if facilities[parts[3]] == nil {
+                facilities[parts[3]] = ((try? await service.store.facility(id: parts[3])) ?? nil) != nil
+            }
+            guard facilities[parts[3]] == true else {
+                issues.append(
+                    .init(
+                        field: "\(column).site",
+                        code: "unknown_facility",
+                        message: "No facility has the KCB code \(parts[3])."
+                    )
+                )
+                continue
+            }
+            doses.append(
+                PaperDose(
+                    column: column,
+                    doseNumber: number,
+                    productCode: code,
+                    date: date,
+                    lot: parts[2],
+                    facilityID: parts[3]
+                )
+            )
+        }
+        guard issues.isEmpty, let group else { return .failure(issues) }
+        let person = Person(
+            id: Person.ID(service.ids.next(at: now)),
+            fullName: validated.fullName,
+            dateOfBirth: validated.dateOfBirth,
+            sex: validated.sex,
+            phone: validated.phone,
+            nationalID: validated.nationalID,
+            healthInsuranceNumber: validated.healthInsuranceNumber,
+            occupation: nil,
+            workplace: validated.workplace,
+            ethnicity: validated.ethnicity,
+            nationality: validated.nationality,
+            address: address,
+            priorityGroups: validated.priorityGroups,
+            primaryPriorityGroup: validated.primaryPriorityGroup,
+            guardianID: nil,
+            relationship: nil,
+            mergedInto: nil,
+            createdAt: now
+        )
+        let key =
+            person.nationalID.map { "id|\($0.number)" }
+            ?? "n|\(person.foldedName)|\(person.dateOfBirth)|\(person.phone ?? "")"
+        let registration = Registration(
+            id: service.ids.next(at: now),
+            personID: person.id,
+            priorityGroup: group,
+            source: "organisation",
+            organisation: organisation,
+            importID: importID,
+            preferredDate: nil,
+            unitScheme: address.scheme.rawValue,
+            communeCode: address.communeCode,
+            status: doses.count >= 2 ? "closed" : "waiting",
+            registeredAt: now
+        )
+        return .success(Parsed(row: row, key: key, person: person, registration: registration, doses: doses))
+    }
+}
+
+extension LocalDate {
+    /// Noon of this day in Vietnam, the time given to a paper record that has only a date.
+    var noonInVietnam: Date {
+        Date(timeIntervalSince1970: Double(daysSinceEpoch * 86_400 + 5 * 3600))
+    }
+}

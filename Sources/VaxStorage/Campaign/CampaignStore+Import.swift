@@ -1,0 +1,225 @@
+import Foundation
+import SQLKit
+import VaxDomain
+
+/// A stored list upload and its per-row results.
+public struct RegistrationImport: Sendable, Equatable {
+    /// Its id.
+    public var id: UUID
+    /// SHA-256 of the file, hex: the same file twice is the same import.
+    public var fileHash: String
+    /// The organisation that sent the list.
+    public var organisation: String
+    /// `csv` or `xlsx`.
+    public var format: String
+    /// Who uploaded it.
+    public var uploadedBy: String
+    /// Row counts.
+    public var total: Int
+    /// Rows that created a person.
+    public var created: Int
+    /// Rows that matched someone already registered.
+    public var matched: Int
+    /// Rows refused.
+    public var rejected: Int
+    /// The per-row results, as JSON text.
+    public var results: String
+    /// When.
+    public var createdAt: Date
+
+    /// An import.
+    public init(
+        id: UUID,
+        fileHash: String,
+        organisation: String,
+        format: String,
+        uploadedBy: String,
+        total: Int,
+        created: Int,
+        matched: Int,
+        rejected: Int,
+        results: String,
+        createdAt: Date
+    ) {
+        self.id = id
+        self.fileHash = fileHash
+        self.organisation = organisation
+        self.format = format
+        self.uploadedBy = uploadedBy
+        self.total = total
+        self.created = created
+        self.matched = matched
+        self.rejected = rejected
+        self.results = results
+        self.createdAt = createdAt
+    }
+}
+
+/// The reads and writes of one chunk of a list import, inside one transaction.
+public struct ImportTransaction: Sendable {
+    let sql: any SQLDatabase
+    let people: SQLPersonRepository
+
+    /// The people already registered with these national IDs, by ID number.
+    public func people(withNationalIDs numbers: [String]) async throws -> [String: Person.ID] {
+        guard !numbers.isEmpty else { return [:] }
+        var byHash: [String: String] = [:]
+        for number in numbers { byHash[people.vault.lookupHash(of: number)] = number }
+        var found: [String: Person.ID] = [:]
+        let hashes = Array(byHash.keys)
+        for start in stride(from: 0, to: hashes.count, by: 500) {
+            let rows = try await sql.select().columns("id", "merged_into", "national_id_hash").from("people")
+                .where("national_id_hash", .in, Array(hashes[start..<min(start + 500, hashes.count)])).all()
+            for row in rows {
+                let hash = try row.decode(column: "national_id_hash", as: String.self)
+                let id =
+                    try row.decode(column: "merged_into", as: String?.self) ?? row.decode(column: "id", as: String.self)
+                if let number = byHash[hash] { found[number] = try SQLPersonRepository.personID(id) }
+            }
+        }
+        return found
+    }
+
+    /// The person with this folded name, date of birth and phone, when exactly one.
+    public func person(foldedName: String, dateOfBirth: LocalDate, phone: String) async throws -> Person.ID? {
+        let rows = try await sql.select().column("id").from("people").where("folded_name", .equal, foldedName)
+            .where("date_of_birth", .equal, dateOfBirth.description).where("phone", .equal, phone)
+            .where("merged_into", .is, SQLLiteral.null).limit(2).all(decodingColumn: "id", as: String.self)
+        return rows.count == 1 ? try SQLPersonRepository.personID(rows[0]) : nil
+    }
+
+    /// The doses of these people.
+    public func doses(of ids: [Person.ID]) async throws -> [Person.ID: [DoseRecord]] {
+        var all: [Person.ID: [DoseRecord]] = [:]
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            all.merge(try await CampaignStore.doses(of: Array(ids[start..<min(start + 500, ids.count)]), on: sql)) {
+                $1
+            }
+        }
+        return all
+    }
+
+    /// Which of these people have an open registration.
+    public func openRegistrations(of ids: [Person.ID]) async throws -> Set<Person.ID> {
+        var open: Set<Person.ID> = []
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let rows = try await sql.select().column("person_id").from("registrations")
+                .where("person_id", .in, ids[start..<min(start + 500, ids.count)].map(\.description))
+                .where("status", .notEqual, "closed").all(decodingColumn: "person_id", as: String.self)
+            for row in rows { open.insert(try SQLPersonRepository.personID(row)) }
+        }
+        return open
+    }
+
+    /// Writes the chunk: new people, registrations, back-entered doses, events and audit entries.
+    public func write(
+        people newPeople: [Person],
+        registrations: [Registration],
+        doses: [DoseRecord],
+        events: [OutboxEvent],
+        audit: [AuditEntry]
+    ) async throws {
+        var rows: [[any SQLExpression]] = []
+        for person in newPeople {
+            let hash = person.nationalID.map { people.vault.lookupHash(of: $0.number) }
+            rows.append(try people.rowValues(person, hash: hash))
+        }
+        for start in stride(from: 0, to: rows.count, by: 200) {
+            try await SQLPersonRepository.insertPeople(Array(rows[start..<min(start + 200, rows.count)]), on: sql)
+        }
+        let groups = newPeople.map { ($0.id, $0.priorityGroups) }
+        for start in stride(from: 0, to: groups.count, by: 400) {
+            try await SQLPersonRepository.insertGroups(Array(groups[start..<min(start + 400, groups.count)]), on: sql)
+        }
+        for start in stride(from: 0, to: registrations.count, by: 400) {
+            try await CampaignStore.insert(Array(registrations[start..<min(start + 400, registrations.count)]), on: sql)
+        }
+        try await CampaignStore.insertDoses(doses, on: sql)
+        try await CampaignStore.insert(events, on: sql)
+        try await AuditChain.append(audit, on: sql)
+    }
+}
+
+extension CampaignStore {
+    /// The import of a file already uploaded.
+    public func registrationImport(fileHash: String) async throws -> RegistrationImport? {
+        try await database.read { sql in
+            guard
+                let row = try await sql.select().columns(SQLLiteral.all).from("registration_imports")
+                    .where("file_hash", .equal, fileHash).first()
+            else { return nil }
+            return RegistrationImport(
+                id: try row.uuid("id"),
+                fileHash: fileHash,
+                organisation: try row.decode(column: "organisation", as: String.self),
+                format: try row.decode(column: "format", as: String.self),
+                uploadedBy: try row.decode(column: "uploaded_by", as: String.self),
+                total: try row.decode(column: "rows_total", as: Int.self),
+                created: try row.decode(column: "rows_created", as: Int.self),
+                matched: try row.decode(column: "rows_matched", as: Int.self),
+                rejected: try row.decode(column: "rows_rejected", as: Int.self),
+                results: try row.decode(column: "results", as: String.self),
+                createdAt: try row.date("created_at")
+            )
+        }
+    }
+
+    /// Records an upload before its rows (registrations refer to it); `false` when the same file is
+    /// already recorded.
+    public func begin(_ upload: RegistrationImport) async throws -> Bool {
+        try await database.write { sql in
+            if try await sql.select().column("id").from("registration_imports")
+                .where("file_hash", .equal, upload.fileHash).first() != nil
+            {
+                return false
+            }
+            try await sql.insert(into: "registration_imports")
+                .columns(
+                    "id",
+                    "file_hash",
+                    "organisation",
+                    "format",
+                    "uploaded_by",
+                    "rows_total",
+                    "rows_created",
+                    "rows_matched",
+                    "rows_rejected",
+                    "results",
+                    "created_at"
+                )
+                .values(
+                    SQLBind(upload.id.lower),
+                    SQLBind(upload.fileHash),
+                    SQLBind(upload.organisation),
+                    SQLBind(upload.format),
+                    SQLBind(upload.uploadedBy),
+                    SQLBind(upload.total),
+                    SQLBind(0),
+                    SQLBind(0),
+                    SQLBind(0),
+                    SQLBind("[]"),
+                    SQLBind(upload.createdAt.millisecondsSince1970)
+                ).run()
+            return true
+        }
+    }
+
+    /// Stores the final counts and per-row results of an upload.
+    public func finish(_ upload: RegistrationImport, audit: [AuditEntry]) async throws {
+        try await database.write { sql in
+            try await sql.update("registration_imports").set("rows_total", to: upload.total)
+                .set("rows_created", to: upload.created).set("rows_matched", to: upload.matched)
+                .set("rows_rejected", to: upload.rejected).set("results", to: upload.results)
+                .where("id", .equal, upload.id.lower).run()
+            try await AuditChain.append(audit, on: sql)
+        }
+    }
+
+    /// Runs one chunk of an import in a transaction.
+    public func importChunk<T: Sendable>(
+        _ body: @escaping @Sendable (ImportTransaction) async throws -> T
+    ) async throws -> T {
+        let people = self.people
+        return try await database.write { sql in try await body(ImportTransaction(sql: sql, people: people)) }
+    }
+}
