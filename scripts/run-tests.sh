@@ -11,7 +11,8 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
 swift test --skip-build --verbose 2>&1 | tee "$log" | grep -Ev '^(\[|Build|Compiling|Write|Running|warning: )' \
-  | grep -E '^(✔|✘|􀟈|◇ Test run|↳)|passed|failed|error' | grep -v 'Test case passing\|started\.$' || true
+  | grep -E '^(✔|✘|􀟈|◇ Test run|↳)|passed|failed|error' | grep -v 'Test case passing\|started\.$'
+# The status of `swift test` itself (with `|| true` here, pipefail would hand over the status of `true`).
 status=${PIPESTATUS[0]}
 set -e
 echo

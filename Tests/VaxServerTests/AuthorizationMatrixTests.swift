@@ -146,6 +146,8 @@ import VaxTestSupport
                             switch operation.id {
                             case "createDependant":
                                 #"{"relationship": "child", "person": {"fullName": "Nguyễn Bảo An", "dateOfBirth": "2019-06-01", "sex": "male", "address": {"provinceCode": "19", "communeCode": "05692"}, "priorityGroups": [16]}}"#
+                            case "correctPerson":
+                                #"{"reason": "Sửa lỗi chính tả", "sex": "female"}"#
                             case "mergePeople":
                                 #"{"duplicateId": "\#(try await Self.duplicate(client, of: person == inside))", "reason": "same person"}"#
                             default: operation.hasBody ? "{}" : nil

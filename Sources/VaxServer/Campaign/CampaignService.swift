@@ -102,10 +102,7 @@ public struct CampaignService: Sendable {
             newPerson = prepared
             person = prepared
         }
-        guard
-            person.priorityGroups.contains(priorityGroup) || priorityGroup == person.primaryPriorityGroup
-                || (1...16).contains(priorityGroup)
-        else {
+        guard (1...16).contains(priorityGroup) else {
             throw AppError.invalidField("priorityGroup", "Priority groups are 1 to 16 (Decision 3355/QĐ-BYT).")
         }
         let registration = Registration(

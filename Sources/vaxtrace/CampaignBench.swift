@@ -1,0 +1,282 @@
+import ArgumentParser
+import Configuration
+import Foundation
+import Logging
+import ServiceLifecycle
+import VaxDomain
+import VaxServer
+import VaxSheets
+import VaxStorage
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Through the real HTTP API of a server running in this process: bulk-import registrations (a PL1
+/// CSV), then record doses at a fixed arrival rate and report the latency percentiles.
+struct CampaignBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "campaign",
+        abstract: "Import registrations in bulk and record doses at a fixed rate over HTTP, on each engine."
+    )
+
+    @Option(help: "Registrations in the uploaded list.")
+    var registrations = 100_000
+
+    @Option(help: "Doses per second to send.")
+    var rate = 200
+
+    @Option(help: "Seconds to keep sending doses.")
+    var seconds = 60
+
+    @Option(help: "PostgreSQL server to measure too (postgres://…); a throwaway schema is created and dropped.")
+    var postgresURL: String?
+
+    @Flag(help: "Skip SQLite.")
+    var skipSQLite = false
+
+    func run() async throws {
+        print(
+            "machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; registrations \(registrations); doses \(rate)/s for \(seconds) s"
+        )
+        if !skipSQLite {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "vaxtrace-campaign-\(getpid()).sqlite"
+            ).path
+            defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+            try await measure(url: "sqlite://" + path, label: "sqlite")
+        }
+        if let postgresURL {
+            let schema = "bench_campaign_\(getpid())"
+            var logger = Logger(label: "vaxtrace.bench")
+            logger.logLevel = .warning
+            let base = try DatabaseLocation(url: postgresURL)
+            try await VaxDatabase.withDatabase(base, logger: logger) { database in
+                try await database.write { try await $0.raw("CREATE SCHEMA \(ident: schema)").run() }
+            }
+            let separator = postgresURL.contains("?") ? "&" : "?"
+            var failure: (any Error)?
+            do {
+                try await measure(url: postgresURL + separator + "schema=" + schema, label: "postgres")
+            } catch {
+                failure = error
+            }
+            try await VaxDatabase.withDatabase(base, logger: logger) { database in
+                try await database.write { try await $0.raw("DROP SCHEMA \(ident: schema) CASCADE").run() }
+            }
+            if let failure { throw failure }
+        }
+    }
+
+    private func measure(url: String, label: String) async throws {
+        let port = 20_000 + Int(getpid() % 20_000)
+        let token = "bench-admin-" + UUID().uuidString
+        let values: [AbsoluteConfigKey: ConfigValue] = [
+            "database.url": .init(.string(url), isSecret: true),
+            "http.host": "127.0.0.1",
+            "http.port": .init(.int(port), isSecret: false),
+            "person.id.key": .init(.string(NationalIDVault.generateBase64Key()), isSecret: true),
+            "auth.dev.tokens": .init(.string("\(token):system_admin:*"), isSecret: true),
+            "units.provinces": "19",
+            "demo.seed": false,
+            "log.level": "error",
+            "rate.caller.per.minute": 10_000_000,
+            "rate.public.per.minute": 10_000_000,
+        ]
+        let app = try await buildApplication(
+            reader: ConfigReader(provider: InMemoryProvider(name: "bench", values: values))
+        )
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+            let client = BenchClient(base: "http://127.0.0.1:\(port)", token: token)
+            try await client.waitUntilReady()
+            try await exercise(client, label: label)
+            group.cancelAll()
+        }
+    }
+
+    private func exercise(_ client: BenchClient, label: String) async throws {
+        let communes = try await client.json("GET", "/api/v1/units/2025/19/children")
+        let codes = ((communes["items"] as? [[String: Any]]) ?? []).compactMap { $0["code"] as? String }
+        let people = SyntheticPeople(
+            communes: codes.map { ("19", $0) },
+            start: Date(timeIntervalSince1970: 1_700_000_000)
+        )
+        var rows: [[String]] = [["STT", "Họ và tên", "Ngày sinh", "Giới tính", "Mã nhóm đối tượng"]]
+        rows.reserveCapacity(registrations + 1)
+        for index in 0..<registrations {
+            let p = people.person(index)
+            rows.append(
+                [
+                    "\(index + 1)", p.fullName, p.dateOfBirth.description, p.sex == .male ? "0" : "1",
+                    "\(p.primaryPriorityGroup)", "Công ty \(index % 500)", p.phone ?? "", p.nationalID?.number ?? "",
+                    "",
+                    "Thái Nguyên", "19", "", "", "", p.address.communeCode, "", "",
+                ]
+            )
+        }
+        let csv = Spreadsheet.writeCSV(rows)
+        let importStart = ContinuousClock.now
+        let result = try await client.json(
+            "POST",
+            "/api/v1/registrations/imports?organisation=Bench",
+            body: csv,
+            contentType: "text/csv",
+            timeout: 600
+        )
+        let importSeconds = (ContinuousClock.now - importStart).seconds
+        print(
+            "\(label): imported \(registrations) registrations (\(csv.count / 1_048_576) MiB CSV) in "
+                + "\(String(format: "%.1f", importSeconds)) s: created \(result["created"] ?? "?"), matched \(result["matched"] ?? "?"), "
+                + "rejected \(result["rejected"] ?? "?") (target ≤ 30 s)"
+        )
+
+        // Doses: imported people checked in (walk-ins by national ID) and screened through the offline
+        // batch endpoint, so that the timed part measures the dose request alone.
+        let doses = rate * seconds
+        let today = LocalDate(at: Date())
+        _ = try await client.json(
+            "POST",
+            "/api/v1/facilities",
+            body: Data(#"{"id": "BENCH-1", "name": "Bench site", "unitCode": "19", "kind": "fixed"}"#.utf8)
+        )
+        let session = try await client.json(
+            "POST",
+            "/api/v1/sessions",
+            body: Data(
+                #"{"facilityId": "BENCH-1", "date": "\#(today)", "productCode": "astrazeneca", "doseKinds": ["primary"], "slots": [{"start": "07:00", "end": "17:00", "capacity": 10000}]}"#
+                    .utf8
+            )
+        )
+        guard let sessionID = session["id"] as? String else { throw ValidationError("no session: \(session)") }
+        let setupStart = ContinuousClock.now
+        var ready: [String] = []
+        let answers = ["1", "2", "3", "4a", "4b", "5", "6", "7", "8", "9", "10"].map { #""\#($0)": false"# }
+            .joined(separator: ", ")
+        for batchStart in stride(from: 0, to: min(doses, registrations), by: 500) {
+            let range = batchStart..<min(batchStart + 500, min(doses, registrations))
+            let checkIns = range.map { index in
+                #"{"id": "\#(UUIDv7.make().uuidString.lowercased())", "type": "check_in", "sessionId": "\#(sessionID)", "checkIn": {"nationalId": "\#(people.person(index).nationalID?.number ?? "")"}}"#
+            }
+            let checked = try await client.json(
+                "POST",
+                "/api/v1/site/batch",
+                body: Data(#"{"records": [\#(checkIns.joined(separator: ", "))]}"#.utf8)
+            )
+            let appointments = ((checked["results"] as? [[String: Any]]) ?? [])
+                .filter { $0["status"] as? String == "applied" }.compactMap { $0["appointmentId"] as? String }
+            let screenings = appointments.map { appointment in
+                #"{"id": "\#(UUIDv7.make().uuidString.lowercased())", "type": "screening", "appointmentId": "\#(appointment)", "screening": {"checklistVersion": "3588/QĐ-BYT:2021-07-26", "answers": {\#(answers)}, "consent": true}}"#
+            }
+            let screened = try await client.json(
+                "POST",
+                "/api/v1/site/batch",
+                body: Data(#"{"records": [\#(screenings.joined(separator: ", "))]}"#.utf8)
+            )
+            ready += ((screened["results"] as? [[String: Any]]) ?? [])
+                .filter { $0["status"] as? String == "applied" }.compactMap { $0["appointmentId"] as? String }
+        }
+        print(
+            "\(label): checked in and screened \(ready.count) people through the batch endpoint in "
+                + "\(String(format: "%.1f", (ContinuousClock.now - setupStart).seconds)) s"
+        )
+
+        // The timed part: one dose every 1/rate s, each its own request, whatever the previous ones do.
+        let interval = 1.0 / Double(rate)
+        let start = ContinuousClock.now
+        let latencies = try await withThrowingTaskGroup(of: (Double, Bool).self) { group in
+            for (index, appointment) in ready.prefix(doses).enumerated() {
+                let due = start + .seconds(Double(index) * interval)
+                try await Task.sleep(until: due, clock: .continuous)
+                group.addTask {
+                    let sent = ContinuousClock.now
+                    let status = try await client.status(
+                        "POST",
+                        "/api/v1/appointments/\(appointment)/dose",
+                        body: Data(
+                            #"{"lotNumber": "BENCH-LOT", "lotExpiry": "\#(today.adding(days: 365))", "doseNumber": 1, "kind": "primary"}"#
+                                .utf8
+                        )
+                    )
+                    return ((ContinuousClock.now - sent).milliseconds, status == 201)
+                }
+            }
+            var all: [(Double, Bool)] = []
+            for try await value in group { all.append(value) }
+            return all
+        }
+        let elapsed = (ContinuousClock.now - start).seconds
+        let times = latencies.map(\.0).sorted()
+        let ok = latencies.filter(\.1).count
+        func percentile(_ p: Double) -> Double {
+            times.isEmpty ? 0 : times[min(times.count - 1, Int((p / 100 * Double(times.count)).rounded(.up)) - 1)]
+        }
+        print(
+            "\(label): recorded \(ok)/\(latencies.count) doses in \(String(format: "%.1f", elapsed)) s "
+                + "(\(String(format: "%.0f", Double(ok) / elapsed))/s): p50 \(String(format: "%.2f", percentile(50))) ms, "
+                + "p99 \(String(format: "%.2f", percentile(99))) ms, max \(String(format: "%.2f", times.last ?? 0)) ms (target p99 < 50)"
+        )
+    }
+}
+
+/// A small HTTP client for the benchmark (URLSession).
+struct BenchClient: Sendable {
+    let base: String
+    let token: String
+    let session: URLSession = {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpMaximumConnectionsPerHost = 64
+        configuration.timeoutIntervalForRequest = 600
+        return URLSession(configuration: configuration)
+    }()
+
+    func request(_ method: String, _ path: String, body: Data?, contentType: String, timeout: Double) -> URLRequest {
+        var request = URLRequest(url: URL(string: base + path)!)
+        request.httpMethod = method
+        request.timeoutInterval = timeout
+        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        if let body {
+            request.httpBody = body
+            request.setValue(contentType, forHTTPHeaderField: "Content-Type")
+        }
+        return request
+    }
+
+    func json(
+        _ method: String,
+        _ path: String,
+        body: Data? = nil,
+        contentType: String = "application/json",
+        timeout: Double = 120
+    ) async throws -> [String: Any] {
+        let (data, response) = try await session.data(
+            for: request(method, path, body: body, contentType: contentType, timeout: timeout)
+        )
+        let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+        guard let http = response as? HTTPURLResponse, (200..<300).contains(http.statusCode) else {
+            throw ValidationError("\(method) \(path): \(String(decoding: data.prefix(500), as: UTF8.self))")
+        }
+        return object
+    }
+
+    func status(_ method: String, _ path: String, body: Data) async throws -> Int {
+        let (_, response) = try await session.data(
+            for: request(method, path, body: body, contentType: "application/json", timeout: 60)
+        )
+        return (response as? HTTPURLResponse)?.statusCode ?? 0
+    }
+
+    func waitUntilReady() async throws {
+        for _ in 0..<300 {
+            if let (_, response) = try? await session.data(
+                for: request("GET", "/readyz", body: nil, contentType: "", timeout: 2)
+            ),
+                (response as? HTTPURLResponse)?.statusCode == 200
+            {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ValidationError("the server did not become ready")
+    }
+}
