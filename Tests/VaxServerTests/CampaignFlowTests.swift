@@ -87,12 +87,27 @@ import VaxTestSupport
 
             // A citizen signs in with a one-time code and registers.
             var citizen = try await client.signInCitizen("+84912345678", harness: harness)
+            let person = personJSON(
+                name: "Nguyễn Văn An",
+                birth: "1990-05-01",
+                cccd: "019090001111",
+                phone: "0912345678"
+            )
+            // A citizen cannot jump the queue: the group must be one on their record.
+            let jump = try await client.send(
+                .post,
+                "/api/v1/registrations",
+                token: citizen,
+                json: #"{"person": \#(person), "priorityGroup": 1}"#
+            )
+            #expect(jump.status == .badRequest)
+            #expect(jump.errorField == "priorityGroup")
             let register = try await client.send(
                 .post,
                 "/api/v1/registrations",
                 token: citizen,
                 json:
-                    #"{"person": \#(personJSON(name: "Nguyễn Văn An", birth: "1990-05-01", cccd: "019090001111", phone: "0912345678")), "priorityGroup": 9}"#
+                    #"{"person": \#(person), "priorityGroup": 8}"#
             )
             #expect(register.status == .created, "\(register.text)")
             let personID = try #require(register.object["personId"] as? String)
@@ -100,7 +115,7 @@ import VaxTestSupport
                 .post,
                 "/api/v1/registrations",
                 token: citizen,
-                json: #"{"personId": "\#(personID)", "priorityGroup": 9}"#
+                json: #"{"personId": "\#(personID)", "priorityGroup": 8}"#
             )
             #expect(again.status == .ok, "registering twice returns the open registration: \(again.text)")
             #expect(again.object["id"] as? String == register.object["id"] as? String)
@@ -258,8 +273,9 @@ import VaxTestSupport
                 .post,
                 "/api/v1/sessions/\(session10)/check-ins",
                 token: Self.vaccinator,
-                json: #"{"nationalId": "019090001111"}"#
+                json: #"{"code": "019090001111|012345678|Nguyễn Văn An|01051990|Nam|Tổ 3, Phan Đình Phùng|01072021"}"#
             )
+            #expect(byID.status == .ok, "check-in by the CCCD chip-card QR: \(byID.text)")
             let walkIn10 = try #require((byID.object["appointment"] as? [String: Any])?["id"] as? String)
             _ = try await client.send(
                 .post,
@@ -351,6 +367,14 @@ import VaxTestSupport
             #expect(report.status == .created, "\(report.text)")
             #expect(report.object["stage"] as? String == "reported")
             let official = try await client.signInStaff("pho.giam.doc", harness: harness).token
+            // An official may not move a facility to another unit (that would move its staff's scope).
+            let move = try await client.send(
+                .post,
+                "/api/v1/facilities",
+                token: official,
+                json: #"{"id": "TYT-05692", "name": "Trạm Y tế", "unitCode": "05443", "kind": "hospital"}"#
+            )
+            #expect(move.status == .forbidden, "\(move.text)")
             let reportID = try #require(report.object["id"] as? String)
             let inbox = try await client.send(.get, "/api/v1/notifications", token: official)
             #expect(
@@ -430,6 +454,79 @@ import VaxTestSupport
             let doses = (record.object["doses"] as? [[String: Any]]) ?? []
             #expect(doses.count == 1)
             #expect(doses.first?["id"] as? String == ids[2])
+        }
+    }
+
+    @Test(arguments: TestDatabase.engines)
+    func correctionsKeepTheHistoryAndTheLinks(engine: DatabaseEngine) async throws {
+        try await withIdentityApp(engine) { client, harness in
+            Self.morning(harness.clock)
+            _ = try await client.send(
+                .post,
+                "/api/v1/facilities",
+                json: #"{"id": "TYT-05692", "name": "Trạm Y tế", "unitCode": "05692", "kind": "fixed"}"#
+            )
+            let day = Self.today(harness.clock)
+            let session = try await Self.planSession(client, on: day, product: "pfizer")
+            let appointment = try await Self.walkIn(client, session: session, name: "Lò Thị Mai", cccd: "019087005555")
+            _ = try await client.send(
+                .post,
+                "/api/v1/appointments/\(appointment)/screening",
+                token: Self.vaccinator,
+                json: Self.screeningJSON()
+            )
+            let dose = try await client.send(
+                .post,
+                "/api/v1/appointments/\(appointment)/dose",
+                token: Self.vaccinator,
+                json:
+                    #"{"lotNumber": "FK-1", "lotExpiry": "\#(day.adding(days: 90))", "doseNumber": 1, "kind": "primary"}"#
+            )
+            let doseID = try #require(dose.object["id"] as? String)
+            let personID = try #require(dose.object["personId"] as? String)
+
+            let noReason = try await client.send(
+                .post,
+                "/api/v1/doses/\(doseID)/corrections",
+                token: Self.vaccinator,
+                json: #"{"reason": "", "lotNumber": "FK-2"}"#
+            )
+            #expect(noReason.status == .badRequest)
+            let lot = try await client.send(
+                .post,
+                "/api/v1/doses/\(doseID)/corrections",
+                token: Self.vaccinator,
+                json: #"{"reason": "Ghi nhầm số lô", "lotNumber": "FK-2", "lotExpiry": "\#(day.adding(days: 120))"}"#
+            )
+            #expect(lot.status == .ok, "\(lot.text)")
+            #expect((lot.object["oldValues"] as? [String: String])?["lotNumber"] == "FK-1")
+            let name = try await client.send(
+                .post,
+                "/api/v1/people/\(personID)/corrections",
+                token: Self.vaccinator,
+                json: #"{"reason": "Sai tên trên giấy tờ", "fullName": "Lò Thị Mây"}"#
+            )
+            #expect(name.status == .ok, "\(name.text)")
+            #expect((name.object["oldValues"] as? [String: String])?["fullName"] == "Lò Thị Mai")
+
+            // The person keeps their id and their dose; the dose shows the corrected lot; the history stays.
+            let record = try await client.send(.get, "/api/v1/people/\(personID)/vaccination")
+            let doses = (record.object["doses"] as? [[String: Any]]) ?? []
+            #expect(doses.count == 1)
+            #expect(doses.first?["lotNumber"] as? String == "FK-2")
+            let person = try await client.send(.get, "/api/v1/people/\(personID)")
+            #expect(person.object["fullName"] as? String == "Lò Thị Mây")
+            let history = try await client.send(.get, "/api/v1/doses/\(doseID)/corrections", token: Self.vaccinator)
+            #expect((history.object["items"] as? [Any])?.count == 1)
+            // A correction that breaks the rules is refused: a second dose 1 would be a wrong number.
+            let bad = try await client.send(
+                .post,
+                "/api/v1/doses/\(doseID)/corrections",
+                token: Self.vaccinator,
+                json: #"{"reason": "Thử sai số mũi", "doseNumber": 3}"#
+            )
+            #expect(bad.status == .badRequest)
+            #expect(bad.errorField == "doseNumber")
         }
     }
 }

@@ -159,12 +159,26 @@ import VaxTestSupport
             #expect(second.object["created"] as? Int == 2)
 
             // The same people in a CSV (another file): matched, never created twice.
-            let csv = Spreadsheet.writeCSV([Self.header] + Array(rows[2...3]))
+            let mismatch = Self.row(
+                9,
+                name: "Hoàng Văn Đông",
+                birth: "15/03/1987",
+                sex: "0",
+                phone: "0912 000 009",
+                id: "019087004444"
+            )
+            let csv = Spreadsheet.writeCSV([Self.header] + Array(rows[2...3]) + [mismatch])
             let third = try await Self.upload(client, csv, type: "text/csv")
             #expect(third.status == .ok, "\(third.text)")
             #expect(third.object["format"] as? String == "csv")
             #expect(third.object["created"] as? Int == 0)
             #expect(third.object["matched"] as? Int == 2)
+            // An ID registered to someone with another name is not matched (no doses on the wrong person).
+            let last = ((third.object["rows"] as? [[String: Any]]) ?? []).last
+            #expect(
+                ((last?["errors"] as? [[String: Any]])?.first?["code"] as? String) == "id_mismatch",
+                "\(third.text)"
+            )
             let again = try await client.send(.get, "/api/v1/people/\(personID)/vaccination")
             #expect((again.object["doses"] as? [Any])?.count == 2, "paper doses are not entered twice")
 

@@ -114,7 +114,8 @@ extension APIHandler {
         case .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(let data): body = data
         case .csv(let data): body = data
         }
-        let data = try await Data(collecting: body, upTo: 64 << 20)
+        // BodyLimitMiddleware has already refused a body over HTTP_UPLOAD_LIMIT.
+        let data = try await Data(collecting: body, upTo: .max)
         let summary = try await campaign.importList(data, organisation: input.query.organisation, by: actor)
         return .ok(
             .init(

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import VaxDomain
+import VaxStorage
 
 /// An error a client sees: an HTTP status and `{"error": {"code", "message", "field"?, …}}`.
 public struct AppError: Error, HTTPResponseError, Sendable {
@@ -102,6 +103,8 @@ extension AppError {
             self = .invalidField(error.field, error.message, code: error.code)
         case let error as RegistryError:
             self.init(registry: error)
+        case let error as CampaignStoreError:
+            self = CampaignService.map(error)
         default:
             return nil
         }

@@ -59,8 +59,11 @@ extension CampaignService {
     /// Files a report by the citizen (their own or a dependant's) or by staff. A serious event opens a
     /// case and notifies the district (or, in the 2025 scheme without districts, the province).
     public func reportAEFI(_ input: AEFIInput, id: UUID? = nil, by actor: Actor) async throws -> (AEFIReport, Bool) {
-        if let id, let existing = try await store.aefiReport(id: id) { return (existing, true) }
         let person = try await registry.read(input.personID, by: actor)
+        if let id, let existing = try await store.aefiReport(id: id) {
+            guard existing.personID == person.id else { throw Self.map(.idTaken(id.lower)) }
+            return (existing, true)
+        }
         let doses = try await store.doses(of: person.id)
         let now = clock.now()
         var errors: [FieldError] = []
@@ -114,6 +117,9 @@ extension CampaignService {
                 )
             )
         }
+        if input.seriousness.count > 5 {
+            errors.append(FieldError(field: "seriousness", code: "invalid", message: "At most the 5 criteria."))
+        }
         for (index, criterion) in input.seriousness.enumerated() where !Self.seriousnessCriteria.contains(criterion) {
             errors.append(
                 FieldError(
@@ -142,6 +148,11 @@ extension CampaignService {
                         code: "death_missing",
                         message: "A fatal outcome is serious: include death."
                     )
+                )
+            }
+            if let death = input.deathOn, death > LocalDate(at: now) {
+                errors.append(
+                    FieldError(field: "deathOn", code: "in_future", message: "The date of death is in the future.")
                 )
             }
         } else if input.deathOn != nil {

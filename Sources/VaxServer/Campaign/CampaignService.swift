@@ -105,6 +105,14 @@ public struct CampaignService: Sendable {
         guard (1...16).contains(priorityGroup) else {
             throw AppError.invalidField("priorityGroup", "Priority groups are 1 to 16 (Decision 3355/QĐ-BYT).")
         }
+        // A citizen queues under one of the groups on their record; staff, who check the papers, may set any.
+        if principal.role == .citizen, !person.priorityGroups.contains(priorityGroup) {
+            throw AppError.invalidField(
+                "priorityGroup",
+                "Group \(priorityGroup) is not on this person's record (\(person.priorityGroups.map(String.init).joined(separator: ", "))); staff at the site can change it.",
+                code: "not_on_record"
+            )
+        }
         let registration = Registration(
             id: ids.next(at: now),
             personID: person.id,
@@ -161,7 +169,10 @@ public struct CampaignService: Sendable {
                 FieldError(field: "unitCode", code: "unknown_unit", message: "\(facility.unitCode) is not a unit code.")
             )
         }
-        for (index, unit) in facility.catchment.enumerated() {
+        if facility.catchment.count > 500 {
+            errors.append(FieldError(field: "catchment", code: "too_many", message: "At most 500 catchment units."))
+        }
+        for (index, unit) in facility.catchment.enumerated().prefix(500) {
             guard let scheme = UnitScheme(rawValue: unit.scheme),
                 try await units.unit(scheme: scheme, code: unit.code) != nil
             else {
@@ -177,6 +188,17 @@ public struct CampaignService: Sendable {
         }
         guard errors.isEmpty else { throw ValidationFailure(errors) }
         try await authorizeFacilityUnit(facility.unitCode, by: actor.principal)
+        if let stored = try await store.facility(id: facility.id) {
+            // An official may change a facility of their own unit only, and never move it elsewhere.
+            try await authorizeFacilityUnit(stored.unitCode, by: actor.principal)
+            guard stored.unitCode == facility.unitCode || actor.principal.scope == .all else {
+                throw AppError(
+                    .forbidden,
+                    code: "not_permitted",
+                    message: "Only a system administrator moves a facility to another unit."
+                )
+            }
+        }
         var saved = facility
         saved.name = name
         let now = clock.now()
@@ -441,6 +463,33 @@ public struct CampaignService: Sendable {
             )
         case .idTaken(let id):
             AppError(.conflict, code: "id_taken", message: "The id \(id) belongs to another record.")
+        case .stageConflict(let current):
+            AppError(
+                .conflict,
+                code: "invalid_stage",
+                message: "The case is at \(current) now; another decision came first."
+            )
+        case .doseExists(let number):
+            AppError(
+                .conflict,
+                code: "dose_exists",
+                message: "Dose \(number) of this person is already recorded.",
+                field: "doseNumber"
+            )
+        case .identityMismatch:
+            AppError(
+                .conflict,
+                code: "id_mismatch",
+                message:
+                    "This ID number is registered to someone with another name or date of birth; check the papers.",
+                field: "nationalId.number"
+            )
+        case .importRunning:
+            AppError(
+                .conflict,
+                code: "import_running",
+                message: "This file is being imported right now; try again shortly."
+            )
         case .lotExpiryMismatch(let known):
             AppError(
                 .badRequest,
@@ -519,7 +568,7 @@ public struct CampaignService: Sendable {
             field: "productCode",
             code: "unknown_product",
             message:
-                "\(code) is not in the vaccine catalogue (\(catalogue.products.map(\.code).joined(separator: ", ")))."
+                "\(code.prefix(40)) is not in the vaccine catalogue (\(catalogue.products.map(\.code).joined(separator: ", ")))."
         )
     }
 

@@ -298,8 +298,8 @@ extension CampaignService {
     }
 
     static func reason(_ text: String) throws -> String {
-        let reason = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (5...500).contains(reason.count), !reason.hasControlCharacters else {
+        let reason = text.precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (5...500).contains(reason.unicodeScalars.count), !reason.hasControlCharacters else {
             throw AppError.invalidField(
                 "reason",
                 "A correction needs a reason of 5 to 500 characters.",

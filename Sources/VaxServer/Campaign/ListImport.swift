@@ -60,8 +60,10 @@ extension CampaignService {
     /// partial person. Doses given on paper are back-entered, flagged retrospective. Uploading the same
     /// file again returns the first result and creates nothing.
     public func importList(_ data: Data, organisation: String, by actor: Actor) async throws -> ImportSummary {
-        let organisation = organisation.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...200).contains(organisation.count), !organisation.hasControlCharacters else {
+        let organisation = organisation.precomposedStringWithCanonicalMapping.trimmingCharacters(
+            in: .whitespacesAndNewlines
+        )
+        guard (1...200).contains(organisation.unicodeScalars.count), !organisation.hasControlCharacters else {
             throw AppError.invalidField("organisation", "Name the organisation sending the list (1 to 200 characters).")
         }
         let hash = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
@@ -76,7 +78,7 @@ extension CampaignService {
         }
         let now = clock.now()
         let format = data.starts(with: [0x50, 0x4B, 0x03, 0x04]) ? "xlsx" : "csv"
-        var upload = RegistrationImport(
+        let upload = RegistrationImport(
             id: ids.next(at: now),
             fileHash: hash,
             organisation: organisation,
@@ -95,6 +97,24 @@ extension CampaignService {
             }
             return ImportSummary(upload: previous, rows: try Self.decodeRows(previous.results), replayed: true)
         }
+        do {
+            return try await importRows(sheet, upload: upload, organisation: organisation, by: actor, at: now)
+        } catch {
+            // Rows already written stay (and are matched when the file is sent again); the upload is
+            // marked failed so that it may be retried.
+            try? await store.fail(upload)
+            throw error
+        }
+    }
+
+    private func importRows(
+        _ sheet: [[String]],
+        upload: RegistrationImport,
+        organisation: String,
+        by actor: Actor,
+        at now: Date
+    ) async throws -> ImportSummary {
+        var upload = upload
         var parser = try await RowParser(
             service: self,
             organisation: organisation,
@@ -133,6 +153,21 @@ extension CampaignService {
             case .failure(let issues):
                 results.append(Self.rejected(rowNumber, issues))
             case .success(let parsed):
+                if !actor.principal.reaches(parsed.person.address) {
+                    results.append(
+                        Self.rejected(
+                            rowNumber,
+                            [
+                                .init(
+                                    field: "address",
+                                    code: "out_of_scope",
+                                    message: "This address is outside your scope."
+                                )
+                            ]
+                        )
+                    )
+                    continue
+                }
                 if let earlier = seen[parsed.key] {
                     results.append(
                         Self.rejected(
@@ -189,9 +224,35 @@ extension CampaignService {
         return try await store.importChunk { tx in
             let byID = try await tx.people(withNationalIDs: rows.compactMap { $0.person.nationalID?.number })
             var matches: [Int: Person.ID] = [:]
+            var refused: [Int: ImportRowResult.Issue] = [:]
             for (index, row) in rows.enumerated() {
                 if let number = row.person.nationalID?.number {
-                    if let id = byID[number] { matches[index] = id }
+                    guard let match = byID[number] else { continue }
+                    let address = Person.Address(
+                        scheme: UnitScheme(rawValue: match.scheme) ?? .tier2of2025,
+                        provinceCode: match.provinceCode,
+                        districtCode: match.districtCode,
+                        communeCode: match.communeCode,
+                        street: nil
+                    )
+                    if match.foldedName != row.person.foldedName
+                        || match.dateOfBirth != row.person.dateOfBirth.description
+                    {
+                        refused[index] = .init(
+                            field: "nationalId",
+                            code: "id_mismatch",
+                            message:
+                                "This ID number is registered to someone with another name or date of birth; check the row."
+                        )
+                    } else if !actor.principal.reaches(address) {
+                        refused[index] = .init(
+                            field: "nationalId",
+                            code: "out_of_scope",
+                            message: "This person is registered outside your scope; their own commune registers them."
+                        )
+                    } else {
+                        matches[index] = match.id
+                    }
                 } else if let phone = row.person.phone,
                     let id = try await tx.person(
                         foldedName: row.person.foldedName,
@@ -203,7 +264,7 @@ extension CampaignService {
                 }
             }
             let matchedIDs = Array(Set(matches.values))
-            let history = try await tx.doses(of: matchedIDs)
+            var history = try await tx.doses(of: matchedIDs).mapValues { $0.map(\.given) }
             var open = try await tx.openRegistrations(of: matchedIDs)
             var newPeople: [Person] = []
             var registrations: [Registration] = []
@@ -212,8 +273,12 @@ extension CampaignService {
             var audit: [AuditEntry] = []
             var results: [ImportRowResult] = []
             for (index, row) in rows.enumerated() {
+                if let issue = refused[index] {
+                    results.append(Self.rejected(row.row, [issue]))
+                    continue
+                }
                 let personID = matches[index] ?? row.person.id
-                var given = (history[personID] ?? []).map(\.given)
+                var given = history[personID] ?? []
                 var rowDoses: [DoseRecord] = []
                 var issues: [ImportRowResult.Issue] = []
                 for paper in row.doses {
@@ -277,22 +342,28 @@ extension CampaignService {
                     continue
                 }
                 let matched = matches[index] != nil
-                if !matched {
-                    newPeople.append(row.person)
-                    audit.append(registry.entry("person.create", about: personID, by: actor, at: now))
-                }
-                if !open.contains(personID) {
+                history[personID] = given
+                audit.append(
+                    registry.entry(
+                        matched ? "registration.import" : "person.create",
+                        about: personID,
+                        by: actor,
+                        at: now
+                    )
+                )
+                // The queue is for people who still need their primary series.
+                let level = DoseRules.status(history: given, catalogue: catalogue).level
+                if !open.contains(personID), level == .notVaccinated || level == .partiallyVaccinated {
                     var registration = row.registration
                     registration.personID = personID
                     registrations.append(registration)
                     open.insert(personID)
-                    if matched {
-                        audit.append(registry.entry("registration.create", about: personID, by: actor, at: now))
-                    }
                 }
+                if !matched { newPeople.append(row.person) }
                 for dose in rowDoses {
                     doses.append(dose)
                     events.append(doseEvent("dose.recorded", dose))
+                    audit.append(registry.entry("dose.record", about: personID, by: actor, at: now))
                 }
                 results.append(
                     ImportRowResult(
@@ -577,7 +648,7 @@ struct RowParser {
             preferredDate: nil,
             unitScheme: address.scheme.rawValue,
             communeCode: address.communeCode,
-            status: doses.count >= 2 ? "closed" : "waiting",
+            status: "waiting",
             registeredAt: now
         )
         return .success(Parsed(row: row, key: key, person: person, registration: registration, doses: doses))

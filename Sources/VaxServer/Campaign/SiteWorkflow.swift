@@ -111,7 +111,14 @@ extension CampaignService {
         actor: Actor
     ) async throws -> (result: CheckInResult, replayed: Bool) {
         let (session, _) = try await session(sessionID, by: actor)
-        let now = time ?? clock.now()
+        let now = try eventTime(time)
+        // A replayed offline check-in answers what the first one did, without registering anyone again.
+        if let id, let earlier = try await store.appointment(forEvent: id) {
+            guard earlier.sessionID == sessionID else { throw Self.map(.idTaken(id.lower)) }
+            let person = try await requirePerson(earlier.personID)
+            try await registry.auditReads([person.id], action: "person.read", by: actor)
+            return (try await checkInResult(earlier, person), true)
+        }
         guard LocalDate(at: now) == session.date else {
             throw AppError(
                 .conflict,
@@ -142,9 +149,6 @@ extension CampaignService {
         if let mergedInto = person.mergedInto { person = try await requirePerson(mergedInto) }
         if appointment == nil { appointment = try await store.appointment(session: sessionID, person: person.id) }
         let eventID = id ?? ids.next(at: now)
-        if let id, try await store.transitionExists(id), let appointment {
-            return (try await checkInResult(appointment, person), true)
-        }
         let audit = [registry.entry("appointment.check_in", about: person.id, by: actor, at: now)]
         let doses = try await store.doses(of: person.id)
         if var existing = appointment {
@@ -229,6 +233,16 @@ extension CampaignService {
             doses: doses,
             status: DoseRules.status(history: doses.map(\.given), catalogue: catalogue)
         )
+    }
+
+    /// The time of a record: the client's (offline), which may not be in the future, or now.
+    func eventTime(_ time: Date?) throws -> Date {
+        let now = clock.now()
+        guard let time else { return now }
+        guard time <= now.addingTimeInterval(300) else {
+            throw AppError.invalidField("occurredAt", "The record's time is in the future.")
+        }
+        return time
     }
 
     func requirePerson(_ id: Person.ID) async throws -> Person {
@@ -317,13 +331,13 @@ extension CampaignService {
         at time: Date? = nil,
         by actor: Actor
     ) async throws -> (screening: Screening, appointment: Appointment, replayed: Bool) {
-        if let id, let existing = try await store.screening(id: id) {
-            guard existing.appointmentID == appointmentID else { throw Self.map(.idTaken(id.lower)) }
-            return (existing, try await requireAppointment(appointmentID), true)
-        }
         var appointment = try await requireAppointment(appointmentID)
         let (session, facility) = try await siteAccess(appointment, by: actor)
-        let now = time ?? clock.now()
+        if let id, let existing = try await store.screening(id: id) {
+            guard existing.appointmentID == appointmentID else { throw Self.map(.idTaken(id.lower)) }
+            return (existing, appointment, true)
+        }
+        let now = try eventTime(time)
         let today = LocalDate(at: now)
         let checklist: ScreeningChecklist
         if let version = input.checklistVersion {
@@ -417,12 +431,12 @@ extension CampaignService {
         id: UUID? = nil,
         by actor: Actor
     ) async throws -> (dose: DoseRecord, appointment: Appointment, replayed: Bool) {
-        if let id, let existing = try await store.dose(id: id) {
-            guard existing.appointmentID == appointmentID else { throw Self.map(.idTaken(id.lower)) }
-            return (existing, try await requireAppointment(appointmentID), true)
-        }
         var appointment = try await requireAppointment(appointmentID)
         let (session, facility) = try await siteAccess(appointment, by: actor)
+        if let id, let existing = try await store.dose(id: id) {
+            guard existing.appointmentID == appointmentID else { throw Self.map(.idTaken(id.lower)) }
+            return (existing, appointment, true)
+        }
         let now = clock.now()
         let given = input.administeredAt ?? now
         let next = try transition(appointment, .vaccinate)
@@ -547,6 +561,12 @@ extension CampaignService {
             )
         } catch let error as CampaignStoreError {
             throw Self.map(error)
+        } catch {
+            // Two tablets at once on PostgreSQL: the unique index stopped the second dose.
+            if try await store.doses(of: person.id).contains(where: { $0.doseNumber == input.doseNumber }) {
+                throw Self.map(.doseExists(number: input.doseNumber))
+            }
+            throw error
         }
         appointment.state = next
         appointment.updatedAt = now
@@ -591,7 +611,10 @@ extension CampaignService {
             throw AppError(.conflict, code: "no_dose", message: "No dose is recorded for this appointment.")
         }
         if let id, try await store.transitionExists(id) { return (dose, appointment, true) }
-        let now = time ?? clock.now()
+        let now = try eventTime(time)
+        guard now.addingTimeInterval(1) >= dose.administeredAt else {
+            throw AppError.invalidField("occurredAt", "The observation cannot end before the dose was given.")
+        }
         let next = try transition(appointment, .observe)
         if let ends = dose.observationEndsAt, now < ends {
             let reason = endEarlyReason?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
@@ -605,6 +628,7 @@ extension CampaignService {
                 )
             }
         }
+        guard reactions.count <= 20 else { throw AppError.invalidField("reactions", "At most 20 reactions.") }
         var cleaned: [String] = []
         for (index, reaction) in reactions.enumerated() {
             let text = reaction.trimmingCharacters(in: .whitespacesAndNewlines)

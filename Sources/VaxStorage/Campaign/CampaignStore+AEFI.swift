@@ -66,7 +66,15 @@ extension CampaignStore {
                 .set("causality", to: r.causality).set("causality_note", to: r.causalityNote)
                 .set("updated_at", to: r.updatedAt.millisecondsSince1970)
                 .where("id", .equal, r.id.lower).where("stage", .equal, stage).returning("id").all()
-            guard !changed.isEmpty else { throw CampaignStoreError.idTaken(r.id.lower) }
+            guard !changed.isEmpty else {
+                let current = try await sql.select().column("stage").from("aefi_reports").where(
+                    "id",
+                    .equal,
+                    r.id.lower
+                )
+                .first()?.decode(column: "stage", as: String.self)
+                throw CampaignStoreError.stageConflict(current: current ?? stage)
+            }
             try await Self.insert(notifications, on: sql)
             try await AuditChain.append(audit, on: sql)
         }

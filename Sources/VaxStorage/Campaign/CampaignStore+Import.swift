@@ -60,21 +60,61 @@ public struct ImportTransaction: Sendable {
     let sql: any SQLDatabase
     let people: SQLPersonRepository
 
+    /// Someone already registered, as a list row is compared with them.
+    public struct Match: Sendable {
+        /// The person (the survivor, for a merged record).
+        public var id: Person.ID
+        /// Their folded name.
+        public var foldedName: String
+        /// Their date of birth.
+        public var dateOfBirth: String
+        /// Where they live.
+        public var scheme: String
+        /// Province code.
+        public var provinceCode: String
+        /// District code (2021 scheme).
+        public var districtCode: String?
+        /// Commune code.
+        public var communeCode: String
+    }
+
     /// The people already registered with these national IDs, by ID number.
-    public func people(withNationalIDs numbers: [String]) async throws -> [String: Person.ID] {
+    public func people(withNationalIDs numbers: [String]) async throws -> [String: Match] {
         guard !numbers.isEmpty else { return [:] }
         var byHash: [String: String] = [:]
         for number in numbers { byHash[people.vault.lookupHash(of: number)] = number }
-        var found: [String: Person.ID] = [:]
+        var found: [String: Match] = [:]
         let hashes = Array(byHash.keys)
         for start in stride(from: 0, to: hashes.count, by: 500) {
-            let rows = try await sql.select().columns("id", "merged_into", "national_id_hash").from("people")
+            let rows = try await sql.select()
+                .columns(
+                    "id",
+                    "merged_into",
+                    "national_id_hash",
+                    "folded_name",
+                    "date_of_birth",
+                    "unit_scheme",
+                    "province_code",
+                    "district_code",
+                    "commune_code"
+                )
+                .from("people")
                 .where("national_id_hash", .in, Array(hashes[start..<min(start + 500, hashes.count)])).all()
             for row in rows {
                 let hash = try row.decode(column: "national_id_hash", as: String.self)
                 let id =
                     try row.decode(column: "merged_into", as: String?.self) ?? row.decode(column: "id", as: String.self)
-                if let number = byHash[hash] { found[number] = try SQLPersonRepository.personID(id) }
+                if let number = byHash[hash] {
+                    found[number] = Match(
+                        id: try SQLPersonRepository.personID(id),
+                        foldedName: try row.decode(column: "folded_name", as: String.self),
+                        dateOfBirth: try row.decode(column: "date_of_birth", as: String.self),
+                        scheme: try row.decode(column: "unit_scheme", as: String.self),
+                        provinceCode: try row.decode(column: "province_code", as: String.self),
+                        districtCode: try row.decode(column: "district_code", as: String?.self),
+                        communeCode: try row.decode(column: "commune_code", as: String.self)
+                    )
+                }
             }
         }
         return found
@@ -146,7 +186,7 @@ extension CampaignStore {
         try await database.read { sql in
             guard
                 let row = try await sql.select().columns(SQLLiteral.all).from("registration_imports")
-                    .where("file_hash", .equal, fileHash).first()
+                    .where("file_hash", .equal, fileHash).where("state", .equal, "done").first()
             else { return nil }
             return RegistrationImport(
                 id: try row.uuid("id"),
@@ -164,15 +204,15 @@ extension CampaignStore {
         }
     }
 
-    /// Records an upload before its rows (registrations refer to it); `false` when the same file is
-    /// already recorded.
+    /// Records an upload before its rows (registrations refer to it). Throws `importRunning` while
+    /// the same file is being imported; `false` when it was imported already.
     public func begin(_ upload: RegistrationImport) async throws -> Bool {
         try await database.write { sql in
-            if try await sql.select().column("id").from("registration_imports")
-                .where("file_hash", .equal, upload.fileHash).first() != nil
-            {
-                return false
-            }
+            let states = try await sql.select().column("state").from("registration_imports")
+                .where("file_hash", .equal, upload.fileHash).where("state", .notEqual, "failed")
+                .all(decodingColumn: "state", as: String.self)
+            if states.contains("done") { return false }
+            if states.contains("running") { throw CampaignStoreError.importRunning }
             try await sql.insert(into: "registration_imports")
                 .columns(
                     "id",
@@ -185,6 +225,7 @@ extension CampaignStore {
                     "rows_matched",
                     "rows_rejected",
                     "results",
+                    "state",
                     "created_at"
                 )
                 .values(
@@ -198,9 +239,19 @@ extension CampaignStore {
                     SQLBind(0),
                     SQLBind(0),
                     SQLBind("[]"),
+                    SQLBind("running"),
                     SQLBind(upload.createdAt.millisecondsSince1970)
                 ).run()
             return true
+        }
+    }
+
+    /// Marks an upload that stopped half-way as failed, so that the same file may be sent again (rows
+    /// already written are matched then, not created twice).
+    public func fail(_ upload: RegistrationImport) async throws {
+        try await database.write { sql in
+            try await sql.update("registration_imports").set("state", to: "failed")
+                .where("id", .equal, upload.id.lower).run()
         }
     }
 
@@ -209,7 +260,7 @@ extension CampaignStore {
         try await database.write { sql in
             try await sql.update("registration_imports").set("rows_total", to: upload.total)
                 .set("rows_created", to: upload.created).set("rows_matched", to: upload.matched)
-                .set("rows_rejected", to: upload.rejected).set("results", to: upload.results)
+                .set("rows_rejected", to: upload.rejected).set("results", to: upload.results).set("state", to: "done")
                 .where("id", .equal, upload.id.lower).run()
             try await AuditChain.append(audit, on: sql)
         }

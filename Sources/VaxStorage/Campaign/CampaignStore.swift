@@ -10,6 +10,14 @@ public enum CampaignStoreError: Error, Equatable {
     case idTaken(String)
     /// A lot is known with another expiry.
     case lotExpiryMismatch(known: LocalDate)
+    /// An adverse-event case moved on (another decision came first).
+    case stageConflict(current: String)
+    /// The dose number is already recorded for this person (two tablets at once).
+    case doseExists(number: Int)
+    /// The same file is being imported right now.
+    case importRunning
+    /// The national ID is registered to someone with another name or date of birth.
+    case identityMismatch
 }
 
 /// The campaign's records over SQLKit on both engines. Each change and its audit entries, messages
@@ -109,6 +117,13 @@ public struct CampaignStore: Sendable {
             var created = false
             if let (person, hash, values) = prepared {
                 if let hash, let existing = try await SQLPersonRepository.personID(withHash: hash, on: sql) {
+                    // The same number under another name or birth date is a typing error or worse: never
+                    // queue (and later vaccinate) someone on another person's record.
+                    let row = try await sql.select().columns("folded_name", "date_of_birth").from("people")
+                        .where("id", .equal, existing.description).first()
+                    guard try row?.decode(column: "folded_name", as: String.self) == person.foldedName,
+                        try row?.decode(column: "date_of_birth", as: String.self) == person.dateOfBirth.description
+                    else { throw CampaignStoreError.identityMismatch }
                     registration.personID = existing
                 } else {
                     try await SQLPersonRepository.insertPeople([values], on: sql)
@@ -271,7 +286,7 @@ public struct CampaignStore: Sendable {
         makeInvitation: @escaping @Sendable (Candidate, VaccinationSession.Slot) -> (Appointment, OutboxMessage?)
     ) async throws -> [Appointment] {
         try await database.write { sql in
-            guard var session = try await Self.session(id: sessionID, on: sql) else { return [] }
+            guard let session = try await Self.session(id: sessionID, on: sql) else { return [] }
             let free = session.slots.reduce(0) { $0 + $1.capacity - $1.booked }
             let wanted = min(limit, free)
             guard wanted > 0, !catchment.isEmpty else { return [] }
@@ -315,32 +330,47 @@ public struct CampaignStore: Sendable {
             var made: [Appointment] = []
             var slotIndex = 0
             for row in rows {
-                while slotIndex < session.slots.count,
-                    session.slots[slotIndex].booked >= session.slots[slotIndex].capacity
-                {
-                    slotIndex += 1
-                }
-                guard slotIndex < session.slots.count else { break }
                 let candidate = Candidate(
                     registration: try Self.registration(from: row),
                     phone: try row.decode(column: "guardian_phone", as: String?.self)
                         ?? row.decode(column: "phone", as: String?.self)
                 )
-                let (appointment, message) = makeInvitation(candidate, session.slots[slotIndex])
-                if try await Self.appointment(session: sessionID, person: appointment.personID, on: sql) != nil {
+                if try await Self.appointment(session: sessionID, person: candidate.registration.personID, on: sql)
+                    != nil
+                {
                     continue
                 }
+                // Conditional updates, so that two invitation runs at once never invite one person twice
+                // nor overbook a slot.
+                let taken = try await sql.update("registrations").set("status", to: "invited")
+                    .set("updated_at", to: audit.occurredAt.millisecondsSince1970)
+                    .where("id", .equal, candidate.registration.id.lower).where("status", .equal, "waiting")
+                    .returning("id").all()
+                guard !taken.isEmpty else { continue }
+                var slot: VaccinationSession.Slot?
+                while slot == nil, slotIndex < session.slots.count {
+                    let booked = try await sql.update("session_slots").set(
+                        SQLIdentifier("booked"),
+                        to: SQLRaw("booked + 1")
+                    )
+                    .where("session_id", .equal, sessionID.lower).where(
+                        "slot_index",
+                        .equal,
+                        session.slots[slotIndex].index
+                    )
+                    .where(SQLIdentifier("booked"), .lessThan, SQLIdentifier("capacity"))
+                    .returning("booked").all()
+                    if booked.isEmpty { slotIndex += 1 } else { slot = session.slots[slotIndex] }
+                }
+                guard let slot else {
+                    try await sql.update("registrations").set("status", to: "waiting")
+                        .where("id", .equal, candidate.registration.id.lower).run()
+                    break
+                }
+                let (appointment, message) = makeInvitation(candidate, slot)
                 try await Self.insert(appointment, on: sql)
-                session.slots[slotIndex].booked += 1
-                try await sql.update("registrations").set("status", to: "invited")
-                    .set("updated_at", to: appointment.createdAt.millisecondsSince1970)
-                    .where("id", .equal, candidate.registration.id.lower).run()
                 if let message { try await IdentityStore.insert(message, on: sql) }
                 made.append(appointment)
-            }
-            for slot in session.slots {
-                try await sql.update("session_slots").set("booked", to: slot.booked)
-                    .where("session_id", .equal, sessionID.lower).where("slot_index", .equal, slot.index).run()
             }
             if !made.isEmpty { try await AuditChain.append([audit], on: sql) }
             return made
@@ -430,7 +460,7 @@ public struct CampaignStore: Sendable {
     public func appointments(session: UUID, limit: Int) async throws -> [Appointment] {
         try await database.read { sql in
             try await sql.select().columns(Self.appointmentColumns.map { SQLIdentifier($0) }).from("appointments")
-                .where("session_id", .equal, session.lower).orderBy("slot_index").orderBy("created_at").limit(limit)
+                .where("session_id", .equal, session.lower).orderBy("created_at").orderBy("id").limit(limit)
                 .all().map(Self.appointment(from:))
         }
     }
@@ -462,6 +492,20 @@ public struct CampaignStore: Sendable {
             createdAt: try row.date("created_at"),
             updatedAt: try row.date("updated_at")
         )
+    }
+
+    /// The appointment a transition with this id moved (a replayed offline record).
+    public func appointment(forEvent id: UUID) async throws -> Appointment? {
+        try await database.read { sql in
+            guard
+                let appointment = try await sql.select().column("appointment_id").from("appointment_events")
+                    .where("id", .equal, id.lower).first()?.decode(column: "appointment_id", as: String.self)
+            else { return nil }
+            return try await sql.select().columns(Self.appointmentColumns.map { SQLIdentifier($0) }).from(
+                "appointments"
+            )
+            .where("id", .equal, appointment).first().map(Self.appointment(from:))
+        }
     }
 
     /// Whether a transition with this id was applied already (a replayed offline record).
@@ -504,11 +548,21 @@ public struct CampaignStore: Sendable {
                     SQLBind(t.at.millisecondsSince1970)
                 ).run()
         }
-        if t.to.isFinal || t.to == .vaccinated || t.to == .deferred || t.to == .referred || t.to == .declined {
+        // The queue follows the appointment: vaccinated or declined leaves it; deferred, referred or
+        // absent people wait again.
+        let status: String? =
+            switch t.to {
+            case .vaccinated, .declined: "closed"
+            case .deferred, .referred, .noShow: "waiting"
+            case .checkedIn: "invited"
+            default: nil
+            }
+        if let status {
             try await sql.raw(
                 """
-                UPDATE registrations SET status = 'closed', updated_at = \(bind: t.at.millisecondsSince1970)
+                UPDATE registrations SET status = \(bind: status), updated_at = \(bind: t.at.millisecondsSince1970)
                 WHERE id = (SELECT registration_id FROM appointments WHERE id = \(bind: appointment.lower))
+                AND status <> 'closed'
                 """
             ).run()
         }
@@ -565,7 +619,7 @@ public struct CampaignStore: Sendable {
         try await database.read { sql in
             guard
                 let row = try await sql.select().columns(SQLLiteral.all).from("screenings")
-                    .where("appointment_id", .equal, appointment.lower).orderBy("screened_at", .descending).first()
+                    .where("appointment_id", .equal, appointment.lower).orderBy("id", .descending).first()
             else { return nil }
             return try Self.screening(from: row)
         }
@@ -632,6 +686,12 @@ public struct CampaignStore: Sendable {
         try await database.write { sql in
             if let transition, let appointment = doses.first?.appointmentID {
                 try await Self.apply(transition, to: appointment, on: sql)
+            }
+            for dose in doses {
+                let taken = try await sql.select().column("id").from("doses")
+                    .where("person_id", .equal, dose.personID.description).where("dose_number", .equal, dose.doseNumber)
+                    .first()
+                if taken != nil { throw CampaignStoreError.doseExists(number: dose.doseNumber) }
             }
             try await Self.insertDoses(doses, on: sql)
             for message in messages { try await IdentityStore.insert(message, on: sql) }

@@ -21,7 +21,7 @@ let m0006Campaign = Migration(
         """
         CREATE TABLE registration_imports (
             id TEXT PRIMARY KEY CHECK (length(id) = 36),
-            file_hash TEXT NOT NULL UNIQUE CHECK (length(file_hash) = 64),
+            file_hash TEXT NOT NULL CHECK (length(file_hash) = 64),
             organisation TEXT NOT NULL CHECK (length(organisation) BETWEEN 1 AND 200),
             format TEXT NOT NULL CHECK (format IN ('csv', 'xlsx')),
             uploaded_by TEXT NOT NULL,
@@ -30,9 +30,12 @@ let m0006Campaign = Migration(
             rows_matched INTEGER NOT NULL,
             rows_rejected INTEGER NOT NULL,
             results TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('running', 'done', 'failed')),
             created_at BIGINT NOT NULL
         )
         """,
+        // One live import per file: a failed one may be retried.
+        "CREATE UNIQUE INDEX registration_imports_file ON registration_imports (file_hash) WHERE state <> 'failed'",
         """
         CREATE TABLE registrations (
             id TEXT PRIMARY KEY CHECK (length(id) = 36),
@@ -166,6 +169,8 @@ let m0006Campaign = Migration(
         )
         """,
         "CREATE INDEX doses_person ON doses (person_id, administered_at)",
+        // A dose number once per person: two tablets recording the same dose cannot both succeed.
+        "CREATE UNIQUE INDEX doses_person_number ON doses (person_id, dose_number)",
         "CREATE INDEX doses_facility_day ON doses (facility_id, administered_on)",
         """
         CREATE TABLE record_corrections (
