@@ -73,7 +73,7 @@ struct CampaignBench: AsyncParsableCommand {
         let token = "bench-admin-" + UUID().uuidString
         let values: [AbsoluteConfigKey: ConfigValue] = [
             "database.url": .init(.string(url), isSecret: true),
-            "http.host": "127.0.0.1",
+            "http.hostname": "127.0.0.1",
             "http.port": .init(.int(port), isSecret: false),
             "person.id.key": .init(.string(NationalIDVault.generateBase64Key()), isSecret: true),
             "auth.dev.tokens": .init(.string("\(token):system_admin:*"), isSecret: true),
