@@ -51,6 +51,23 @@ import VaxTestSupport
         return try #require(response.object["id"] as? String)
     }
 
+    /// A facility and a Pfizer session at 09:00 tomorrow (the clock is moved there).
+    static func pfizerSessionTomorrowMorning(
+        _ client: any TestClientProtocol,
+        _ clock: TestClock
+    ) async throws
+        -> (LocalDate, String)
+    {
+        morning(clock)
+        _ = try await client.send(
+            .post,
+            "/api/v1/facilities",
+            json: #"{"id": "TYT-05692", "name": "Trạm Y tế", "unitCode": "05692", "kind": "fixed"}"#
+        )
+        let day = today(clock)
+        return (day, try await planSession(client, on: day, product: "pfizer"))
+    }
+
     static func walkIn(
         _ client: any TestClientProtocol,
         session: String,
@@ -415,14 +432,7 @@ import VaxTestSupport
     @Test(arguments: TestDatabase.engines)
     func anOfflineBatchIsAppliedExactlyOnce(engine: DatabaseEngine) async throws {
         try await withIdentityApp(engine) { client, harness in
-            Self.morning(harness.clock)
-            _ = try await client.send(
-                .post,
-                "/api/v1/facilities",
-                json: #"{"id": "TYT-05692", "name": "Trạm Y tế", "unitCode": "05692", "kind": "fixed"}"#
-            )
-            let day = Self.today(harness.clock)
-            let session = try await Self.planSession(client, on: day, product: "pfizer")
+            let (day, session) = try await Self.pfizerSessionTomorrowMorning(client, harness.clock)
             let ids = (0..<3).map { _ in UUIDv7.make(at: harness.clock.now).uuidString.lowercased() }
             let person = personJSON(name: "Lò Thị Mai", cccd: "019087003333", phone: "0977 111 222")
             let checkIn =
@@ -460,14 +470,7 @@ import VaxTestSupport
     @Test(arguments: TestDatabase.engines)
     func correctionsKeepTheHistoryAndTheLinks(engine: DatabaseEngine) async throws {
         try await withIdentityApp(engine) { client, harness in
-            Self.morning(harness.clock)
-            _ = try await client.send(
-                .post,
-                "/api/v1/facilities",
-                json: #"{"id": "TYT-05692", "name": "Trạm Y tế", "unitCode": "05692", "kind": "fixed"}"#
-            )
-            let day = Self.today(harness.clock)
-            let session = try await Self.planSession(client, on: day, product: "pfizer")
+            let (day, session) = try await Self.pfizerSessionTomorrowMorning(client, harness.clock)
             let appointment = try await Self.walkIn(client, session: session, name: "Lò Thị Mai", cccd: "019087005555")
             _ = try await client.send(
                 .post,

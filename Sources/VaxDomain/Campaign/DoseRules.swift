@@ -21,25 +21,9 @@ public struct GivenDose: Sendable, Hashable {
     }
 }
 
-/// A dose about to be given (or being recorded), to check against the person's history.
-public struct DosePlan: Sendable, Hashable {
-    /// The product's catalogue code.
-    public var productCode: String
-    /// The dose number: for a primary dose the number within the series, otherwise all doses given + 1.
-    public var doseNumber: Int
-    /// Primary, additional or booster.
-    public var kind: DoseKind
-    /// The day of the injection.
-    public var date: LocalDate
-
-    /// A planned dose.
-    public init(productCode: String, doseNumber: Int, kind: DoseKind, date: LocalDate) {
-        self.productCode = productCode
-        self.doseNumber = doseNumber
-        self.kind = kind
-        self.date = date
-    }
-}
+/// A dose about to be given (or being recorded), to check against the person's history: the same
+/// fields as a given dose (for a primary dose the number within the series, otherwise all doses given + 1).
+public typealias DosePlan = GivenDose
 
 /// What follows an allowed dose.
 public struct DoseCheck: Sendable, Hashable {

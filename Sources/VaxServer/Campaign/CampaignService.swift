@@ -202,7 +202,7 @@ public struct CampaignService: Sendable {
         var saved = facility
         saved.name = name
         let now = clock.now()
-        try await store.save(saved, at: now, audit: [auditEntry("facility.save", by: actor, at: now)])
+        try await store.save(saved, at: now, audit: [registry.entry("facility.save", about: nil, by: actor, at: now)])
         return saved
     }
 
@@ -280,7 +280,7 @@ public struct CampaignService: Sendable {
             createdBy: actor.principal.subject,
             createdAt: now
         )
-        try await store.insert(session, audit: [auditEntry("session.plan", by: actor, at: now)])
+        try await store.insert(session, audit: [registry.entry("session.plan", about: nil, by: actor, at: now)])
         return session
     }
 
@@ -316,7 +316,7 @@ public struct CampaignService: Sendable {
             session: id,
             catchment: facility.catchment,
             limit: limit,
-            audit: auditEntry("session.invite", by: actor, at: now)
+            audit: registry.entry("session.invite", about: nil, by: actor, at: now)
         ) { candidate, slot in
             let code = Self.checkInCode()
             let appointment = Appointment(
@@ -535,20 +535,6 @@ public struct CampaignService: Sendable {
             if let unit = try await units.unit(scheme: scheme, code: code) { return unit }
         }
         return nil
-    }
-
-    func auditEntry(_ action: String, by actor: Actor, at date: Date, person: Person.ID? = nil) -> AuditEntry {
-        AuditEntry(
-            id: ids.next(at: date),
-            occurredAt: date,
-            actor: actor.principal.subject,
-            actorRole: actor.principal.role.rawValue,
-            actorScope: actor.principal.scope.description,
-            action: action,
-            personID: person,
-            reason: actor.reason,
-            requestID: actor.requestID
-        )
     }
 
     func event(_ kind: String, subject: String, _ payload: [String: String]) -> OutboxEvent {

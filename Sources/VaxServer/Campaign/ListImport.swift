@@ -198,7 +198,7 @@ extension CampaignService {
         upload.matched = results.count { $0.status == "matched" }
         upload.rejected = results.count { $0.status == "rejected" }
         upload.results = String(decoding: try JSONEncoder.sortedKeys.encode(results), as: UTF8.self)
-        try await store.finish(upload, audit: [auditEntry("registration.import", by: actor, at: now)])
+        try await store.finish(upload, audit: [registry.entry("registration.import", about: nil, by: actor, at: now)])
         return ImportSummary(upload: upload, rows: results, replayed: false)
     }
 

@@ -253,19 +253,7 @@ public struct PersonRegistry: Sendable {
         let now = clock.now()
         let entries =
             found.isEmpty
-            ? [
-                AuditEntry(
-                    id: ids.next(at: now),
-                    occurredAt: now,
-                    actor: actor.principal.subject,
-                    actorRole: actor.principal.role.rawValue,
-                    actorScope: actor.principal.scope.description,
-                    action: "person.break_glass",
-                    personID: nil,
-                    reason: actor.reason,
-                    requestID: actor.requestID
-                )
-            ]
+            ? [entry("person.break_glass", about: nil, by: actor, at: now)]
             : found.map { entry("person.break_glass", about: $0.id, by: actor, at: now) }
         try await audit.record(entries)
         return found
@@ -345,7 +333,7 @@ public struct PersonRegistry: Sendable {
         try await audit.record(ids.map { entry(action, about: $0, by: actor, at: now) })
     }
 
-    func entry(_ action: String, about person: Person.ID, by actor: Actor, at date: Date) -> AuditEntry {
+    func entry(_ action: String, about person: Person.ID?, by actor: Actor, at date: Date) -> AuditEntry {
         AuditEntry(
             id: ids.next(at: date),
             occurredAt: date,
