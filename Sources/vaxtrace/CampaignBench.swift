@@ -1,7 +1,10 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Configuration
 import Foundation
 import Logging
+import NIOCore
+import NIOHTTP1
 import ServiceLifecycle
 import VaxDomain
 import VaxServer
@@ -36,7 +39,7 @@ struct CampaignBench: AsyncParsableCommand {
     var skipSQLite = false
 
     func run() async throws {
-        print(
+        say(
             "machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; registrations \(registrations); doses \(rate)/s for \(seconds) s"
         )
         if !skipSQLite {
@@ -89,14 +92,20 @@ struct CampaignBench: AsyncParsableCommand {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.runService(gracefulShutdownSignals: []) }
             let client = BenchClient(base: "http://127.0.0.1:\(port)", token: token)
-            try await client.waitUntilReady()
-            try await exercise(client, label: label)
+            do {
+                try await client.waitUntilReady()
+                try await exercise(client, label: label)
+            } catch {
+                await client.shutdown()
+                throw error
+            }
+            await client.shutdown()
             group.cancelAll()
         }
     }
 
     private func exercise(_ client: BenchClient, label: String) async throws {
-        let communes = try await client.json("GET", "/api/v1/units/2025/19/children")
+        let communes = try await client.json(.GET, "/api/v1/units/2025/19/children")
         let codes = ((communes["items"] as? [[String: Any]]) ?? []).compactMap { $0["code"] as? String }
         let people = SyntheticPeople(
             communes: codes.map { ("19", $0) },
@@ -118,14 +127,14 @@ struct CampaignBench: AsyncParsableCommand {
         let csv = Spreadsheet.writeCSV(rows)
         let importStart = ContinuousClock.now
         let result = try await client.json(
-            "POST",
+            .POST,
             "/api/v1/registrations/imports?organisation=Bench",
             body: csv,
             contentType: "text/csv",
             timeout: 600
         )
         let importSeconds = (ContinuousClock.now - importStart).seconds
-        print(
+        say(
             "\(label): imported \(registrations) registrations (\(csv.count / 1_048_576) MiB CSV) in "
                 + "\(String(format: "%.1f", importSeconds)) s: created \(result["created"] ?? "?"), matched \(result["matched"] ?? "?"), "
                 + "rejected \(result["rejected"] ?? "?") (target ≤ 30 s)"
@@ -136,12 +145,12 @@ struct CampaignBench: AsyncParsableCommand {
         let doses = rate * seconds
         let today = LocalDate(at: Date())
         _ = try await client.json(
-            "POST",
+            .POST,
             "/api/v1/facilities",
             body: Data(#"{"id": "BENCH-1", "name": "Bench site", "unitCode": "19", "kind": "fixed"}"#.utf8)
         )
         let session = try await client.json(
-            "POST",
+            .POST,
             "/api/v1/sessions",
             body: Data(
                 #"{"facilityId": "BENCH-1", "date": "\#(today)", "productCode": "astrazeneca", "doseKinds": ["primary"], "slots": [{"start": "07:00", "end": "17:00", "capacity": 10000}]}"#
@@ -159,7 +168,7 @@ struct CampaignBench: AsyncParsableCommand {
                 #"{"id": "\#(UUIDv7.make().uuidString.lowercased())", "type": "check_in", "sessionId": "\#(sessionID)", "checkIn": {"nationalId": "\#(people.person(index).nationalID?.number ?? "")"}}"#
             }
             let checked = try await client.json(
-                "POST",
+                .POST,
                 "/api/v1/site/batch",
                 body: Data(#"{"records": [\#(checkIns.joined(separator: ", "))]}"#.utf8)
             )
@@ -169,14 +178,14 @@ struct CampaignBench: AsyncParsableCommand {
                 #"{"id": "\#(UUIDv7.make().uuidString.lowercased())", "type": "screening", "appointmentId": "\#(appointment)", "screening": {"checklistVersion": "3588/QĐ-BYT:2021-07-26", "answers": {\#(answers)}, "consent": true}}"#
             }
             let screened = try await client.json(
-                "POST",
+                .POST,
                 "/api/v1/site/batch",
                 body: Data(#"{"records": [\#(screenings.joined(separator: ", "))]}"#.utf8)
             )
             ready += ((screened["results"] as? [[String: Any]]) ?? [])
                 .filter { $0["status"] as? String == "applied" }.compactMap { $0["appointmentId"] as? String }
         }
-        print(
+        say(
             "\(label): checked in and screened \(ready.count) people through the batch endpoint in "
                 + "\(String(format: "%.1f", (ContinuousClock.now - setupStart).seconds)) s"
         )
@@ -184,34 +193,39 @@ struct CampaignBench: AsyncParsableCommand {
         // The timed part: one dose every 1/rate s, each its own request, whatever the previous ones do.
         let interval = 1.0 / Double(rate)
         let start = ContinuousClock.now
-        let latencies = try await withThrowingTaskGroup(of: (Double, Bool).self) { group in
+        let body = Data(
+            #"{"lotNumber": "BENCH-LOT", "lotExpiry": "\#(today.adding(days: 365))", "doseNumber": 1, "kind": "primary"}"#
+                .utf8
+        )
+        let latencies = try await withThrowingTaskGroup(of: (Double, UInt?, String?).self) { group in
             for (index, appointment) in ready.prefix(doses).enumerated() {
-                let due = start + .seconds(Double(index) * interval)
-                try await Task.sleep(until: due, clock: .continuous)
+                try await Task.sleep(until: start + .seconds(Double(index) * interval), clock: .continuous)
                 group.addTask {
                     let sent = ContinuousClock.now
-                    let status = try await client.status(
-                        "POST",
-                        "/api/v1/appointments/\(appointment)/dose",
-                        body: Data(
-                            #"{"lotNumber": "BENCH-LOT", "lotExpiry": "\#(today.adding(days: 365))", "doseNumber": 1, "kind": "primary"}"#
-                                .utf8
-                        )
-                    )
-                    return ((ContinuousClock.now - sent).milliseconds, status == 201)
+                    let result = await client.status(.POST, "/api/v1/appointments/\(appointment)/dose", body: body)
+                    let elapsed = (ContinuousClock.now - sent).milliseconds
+                    switch result {
+                    case .success(let code): return (elapsed, code, nil)
+                    case .failure(let error): return (elapsed, nil, String(describing: error))
+                    }
                 }
             }
-            var all: [(Double, Bool)] = []
+            var all: [(Double, UInt?, String?)] = []
             for try await value in group { all.append(value) }
             return all
         }
         let elapsed = (ContinuousClock.now - start).seconds
         let times = latencies.map(\.0).sorted()
-        let ok = latencies.filter(\.1).count
+        let ok = latencies.filter { $0.1 == 201 }.count
+        if let error = latencies.compactMap(\.2).first {
+            say("\(label): \(latencies.filter { $0.2 != nil }.count) requests failed, e.g. \(error)")
+        }
+        let statuses = Dictionary(grouping: latencies.compactMap(\.1), by: { $0 }).mapValues(\.count)
+        if statuses.keys.contains(where: { $0 != 201 }) { say("\(label): statuses \(statuses)") }
         func percentile(_ p: Double) -> Double {
             times.isEmpty ? 0 : times[min(times.count - 1, Int((p / 100 * Double(times.count)).rounded(.up)) - 1)]
         }
-        print(
+        say(
             "\(label): recorded \(ok)/\(latencies.count) doses in \(String(format: "%.1f", elapsed)) s "
                 + "(\(String(format: "%.0f", Double(ok) / elapsed))/s): p50 \(String(format: "%.2f", percentile(50))) ms, "
                 + "p99 \(String(format: "%.2f", percentile(99))) ms, max \(String(format: "%.2f", times.last ?? 0)) ms (target p99 < 50)"
@@ -219,59 +233,68 @@ struct CampaignBench: AsyncParsableCommand {
     }
 }
 
-/// A small HTTP client for the benchmark (URLSession).
+/// A small HTTP client for the benchmark (AsyncHTTPClient: a pool of keep-alive connections).
 struct BenchClient: Sendable {
     let base: String
     let token: String
-    let session: URLSession = {
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.httpMaximumConnectionsPerHost = 64
-        configuration.timeoutIntervalForRequest = 600
-        return URLSession(configuration: configuration)
-    }()
+    let http = HTTPClient(
+        eventLoopGroupProvider: .singleton,
+        configuration: .init(
+            connectionPool: .init(idleTimeout: .seconds(120), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        )
+    )
 
-    func request(_ method: String, _ path: String, body: Data?, contentType: String, timeout: Double) -> URLRequest {
-        var request = URLRequest(url: URL(string: base + path)!)
-        request.httpMethod = method
-        request.timeoutInterval = timeout
-        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+    func request(_ method: HTTPMethod, _ path: String, body: Data?, contentType: String) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
         if let body {
-            request.httpBody = body
-            request.setValue(contentType, forHTTPHeaderField: "Content-Type")
+            request.headers.add(name: "Content-Type", value: contentType)
+            request.body = .bytes(ByteBuffer(bytes: body))
         }
         return request
     }
 
     func json(
-        _ method: String,
+        _ method: HTTPMethod,
         _ path: String,
         body: Data? = nil,
         contentType: String = "application/json",
-        timeout: Double = 120
+        timeout: Int64 = 120
     ) async throws -> [String: Any] {
-        let (data, response) = try await session.data(
-            for: request(method, path, body: body, contentType: contentType, timeout: timeout)
+        let response = try await http.execute(
+            request(method, path, body: body, contentType: contentType),
+            timeout: .seconds(timeout)
         )
+        let data = Data(buffer: try await response.body.collect(upTo: 256 << 20))
         let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
-        guard let http = response as? HTTPURLResponse, (200..<300).contains(http.statusCode) else {
+        guard (200..<300).contains(response.status.code) else {
             throw ValidationError("\(method) \(path): \(String(decoding: data.prefix(500), as: UTF8.self))")
         }
         return object
     }
 
-    func status(_ method: String, _ path: String, body: Data) async throws -> Int {
-        let (_, response) = try await session.data(
-            for: request(method, path, body: body, contentType: "application/json", timeout: 60)
-        )
-        return (response as? HTTPURLResponse)?.statusCode ?? 0
+    /// The status of one request, or the error that stopped it.
+    func status(_ method: HTTPMethod, _ path: String, body: Data) async -> Result<UInt, any Error> {
+        do {
+            let response = try await http.execute(
+                request(method, path, body: body, contentType: "application/json"),
+                timeout: .seconds(60)
+            )
+            _ = try await response.body.collect(upTo: 1 << 20)
+            return .success(response.status.code)
+        } catch {
+            return .failure(error)
+        }
     }
 
     func waitUntilReady() async throws {
         for _ in 0..<300 {
-            if let (_, response) = try? await session.data(
-                for: request("GET", "/readyz", body: nil, contentType: "", timeout: 2)
+            if let response = try? await http.execute(
+                request(.GET, "/readyz", body: nil, contentType: ""),
+                timeout: .seconds(2)
             ),
-                (response as? HTTPURLResponse)?.statusCode == 200
+                response.status.code == 200
             {
                 return
             }
@@ -279,4 +302,14 @@ struct BenchClient: Sendable {
         }
         throw ValidationError("the server did not become ready")
     }
+
+    func shutdown() async {
+        try? await http.shutdown()
+    }
+}
+
+/// Prints a line at once (standard output to a file is block-buffered, and a long benchmark should
+/// show its figures as they come).
+private func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
