@@ -27,6 +27,8 @@ public struct CampaignService: Sendable {
     let settings: CampaignSettings
     let clock: WallClock
     let ids: IdentifierGenerator
+    /// Sessions and their facilities as the site steps read them (each step of each person needs them).
+    let sites = SiteCache()
 
     /// A service over its store and the registry.
     public init(
@@ -202,6 +204,7 @@ public struct CampaignService: Sendable {
         var saved = facility
         saved.name = name
         let now = clock.now()
+        await sites.clear()
         try await store.save(saved, at: now, audit: [registry.entry("facility.save", about: nil, by: actor, at: now)])
         return saved
     }
@@ -429,7 +432,19 @@ public struct CampaignService: Sendable {
     /// The session and facility of an appointment, when the caller works there.
     func siteAccess(_ appointment: Appointment, by actor: Actor) async throws -> (VaccinationSession, CampaignFacility)
     {
-        try await session(appointment.sessionID, by: actor)
+        try await siteSession(appointment.sessionID, by: actor)
+    }
+
+    /// A session and its facility for the site steps: from the cache when read in the last 30 s
+    /// (slot bookings may be that old; the steps do not use them), the caller's access checked each time.
+    func siteSession(_ id: UUID, by actor: Actor) async throws -> (VaccinationSession, CampaignFacility) {
+        if let (session, facility) = await sites.get(id) {
+            try await authorizeFacilityUnit(facility.unitCode, by: actor.principal, facilityID: facility.id)
+            return (session, facility)
+        }
+        let found = try await session(id, by: actor)
+        await sites.put(id, found)
+        return found
     }
 
     /// The next state, or a 409 naming the current one.
@@ -589,4 +604,22 @@ extension LocalDate {
         let text = description
         return "\(text.suffix(2))/\(text.dropFirst(5).prefix(2))/\(text.prefix(4))"
     }
+}
+
+/// A short-lived cache of sessions with their facilities.
+actor SiteCache {
+    private var entries:
+        [UUID: (session: VaccinationSession, facility: CampaignFacility, at: ContinuousClock.Instant)] = [:]
+
+    func get(_ id: UUID) -> (VaccinationSession, CampaignFacility)? {
+        guard let entry = entries[id], ContinuousClock.now - entry.at < .seconds(30) else { return nil }
+        return (entry.session, entry.facility)
+    }
+
+    func put(_ id: UUID, _ value: (VaccinationSession, CampaignFacility)) {
+        if entries.count > 10_000 { entries.removeAll() }
+        entries[id] = (value.0, value.1, ContinuousClock.now)
+    }
+
+    func clear() { entries.removeAll() }
 }

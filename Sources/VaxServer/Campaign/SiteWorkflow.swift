@@ -110,7 +110,7 @@ extension CampaignService {
         at time: Date? = nil,
         actor: Actor
     ) async throws -> (result: CheckInResult, replayed: Bool) {
-        let (session, _) = try await session(sessionID, by: actor)
+        let (session, _) = try await siteSession(sessionID, by: actor)
         let now = try eventTime(time)
         // A replayed offline check-in answers what the first one did, without registering anyone again.
         if let id, let earlier = try await store.appointment(forEvent: id) {
