@@ -128,16 +128,12 @@ final class SQLiteBackend: DatabaseBackend, Service {
     private let closed = Atomic<Bool>(false)
     private let writer: SQLiteConnection
     private let readers: [SQLiteConnection]
-    /// For files: a connection that checkpoints the WAL in the background while the server runs, so
-    /// that the writer (and every request waiting for it) never pays a checkpoint's fsync.
-    private let checkpointer: SQLiteConnection?
     private let writeLock = AsyncLock()
     private let nextReader = ManagedCounter()
 
-    private init(writer: SQLiteConnection, readers: [SQLiteConnection], checkpointer: SQLiteConnection?) {
+    private init(writer: SQLiteConnection, readers: [SQLiteConnection]) {
         self.writer = writer
         self.readers = readers
-        self.checkpointer = checkpointer
     }
 
     static func open(path: String?, logger: Logger) async throws -> SQLiteBackend {
@@ -170,13 +166,7 @@ final class SQLiteBackend: DatabaseBackend, Service {
                 readers.append(reader)
             }
         }
-        var checkpointer: SQLiteConnection?
-        if let path {
-            let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-            try await connection.sql().raw("PRAGMA busy_timeout = 5000").run()
-            checkpointer = connection
-        }
-        return SQLiteBackend(writer: writer, readers: readers, checkpointer: checkpointer)
+        return SQLiteBackend(writer: writer, readers: readers)
     }
 
     func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
@@ -202,28 +192,15 @@ final class SQLiteBackend: DatabaseBackend, Service {
         }
     }
 
-    var connections: Int { 1 + readers.count + (checkpointer == nil ? 0 : 1) }
+    var connections: Int { 1 + readers.count }
 
     func run() async throws {
-        if let checkpointer {
-            // A passive checkpoint a second copies committed pages into the database file without
-            // blocking the writer; SQLite's own automatic checkpoint (on the writer, at 1000 pages)
-            // then rarely has anything left to do.
-            await cancelWhenGracefulShutdown {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .seconds(1))
-                    _ = try? await checkpointer.sql(queryLogLevel: nil).raw("PRAGMA wal_checkpoint(PASSIVE)").all()
-                }
-            }
-        } else {
-            try? await gracefulShutdown()
-        }
+        try? await gracefulShutdown()
         try await close()
     }
 
     func close() async throws {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        if let checkpointer { try await Self.closeIgnoringCancellation(checkpointer) }
         // The future-returning close: the async one skips its work when the calling task is
         // cancelled (as a service's is at shutdown), which would leave the connection open.
         for reader in readers { try await Self.closeIgnoringCancellation(reader) }
