@@ -154,16 +154,14 @@ extension CampaignService {
             catalogue: catalogue
         ).get()
         new.nextDueOn = check.nextDueDate
-        let encoder = JSONEncoder.sortedKeys
-        let correction = Correction(
-            id: ids.next(at: now),
-            recordKind: "dose",
-            recordID: id.lower,
-            oldValues: String(decoding: try encoder.encode(before), as: UTF8.self),
-            newValues: String(decoding: try encoder.encode(after), as: UTF8.self),
+        let correction = try correction(
+            "dose",
+            id.lower,
+            before: before,
+            after: after,
             reason: reason,
-            correctedBy: actor.principal.subject,
-            correctedAt: now
+            by: actor,
+            at: now
         )
         do {
             try await store.correct(
@@ -262,16 +260,14 @@ extension CampaignService {
                 code: "no_change"
             )
         }
-        let encoder = JSONEncoder.sortedKeys
-        let correction = Correction(
-            id: ids.next(at: now),
-            recordKind: "person",
-            recordID: id.description,
-            oldValues: String(decoding: try encoder.encode(before), as: UTF8.self),
-            newValues: String(decoding: try encoder.encode(after), as: UTF8.self),
+        let correction = try correction(
+            "person",
+            id.description,
+            before: before,
+            after: after,
             reason: reason,
-            correctedBy: actor.principal.subject,
-            correctedAt: now
+            by: actor,
+            at: now
         )
         try await store.correct(
             person: new,
@@ -295,6 +291,29 @@ extension CampaignService {
         }
         _ = try await registry.read(dose.personID, by: actor)
         return try await store.corrections(kind: "dose", id: id.lower)
+    }
+
+    /// The history record of a correction: the changed fields' old and new values.
+    private func correction(
+        _ kind: String,
+        _ id: String,
+        before: [String: String],
+        after: [String: String],
+        reason: String,
+        by actor: Actor,
+        at now: Date
+    ) throws -> Correction {
+        let encoder = JSONEncoder.sortedKeys
+        return Correction(
+            id: ids.next(at: now),
+            recordKind: kind,
+            recordID: id,
+            oldValues: String(decoding: try encoder.encode(before), as: UTF8.self),
+            newValues: String(decoding: try encoder.encode(after), as: UTF8.self),
+            reason: reason,
+            correctedBy: actor.principal.subject,
+            correctedAt: now
+        )
     }
 
     static func reason(_ text: String) throws -> String {
