@@ -35,7 +35,7 @@ struct CampaignBench: AsyncParsableCommand {
     @Option(help: "PostgreSQL server to measure too (postgres://…); a throwaway schema is created and dropped.")
     var postgresURL: String?
 
-    @Flag(help: "Skip SQLite.")
+    @Flag(name: .customLong("skip-sqlite"), help: "Skip SQLite.")
     var skipSQLite = false
 
     func run() async throws {

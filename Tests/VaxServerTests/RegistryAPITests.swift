@@ -321,6 +321,7 @@ import VaxTestSupport
                 try DatabaseLocation(url: url),
                 logger: TestDatabase.logger
             ) { database in
+                try await AuditChain.flush(database)
                 let searches = try await database.read { sql in
                     try await sql.raw("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'person.search'")
                         .first(decodingColumn: "n", as: Int.self)

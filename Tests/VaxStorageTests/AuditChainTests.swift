@@ -31,6 +31,8 @@ import VaxTestSupport
             // Appenders racing each other still make one chain.
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<6 { group.addTask { try await audit.record(self.entries(3)) } }
+                // Flushers racing each other and the appenders: each entry is chained exactly once.
+                for _ in 0..<3 { group.addTask { try await AuditChain.flush(database, batch: 2) } }
                 try await group.waitForAll()
             }
             #expect(try await AuditChain.verify(database, pageSize: 4) == .intact(entries: 23))
@@ -41,6 +43,7 @@ import VaxTestSupport
     func anAlteredRowIsDetected(engine: DatabaseEngine) async throws {
         try await TestDatabase.withDatabase(engine, provinces: []) { database in
             try await SQLAuditRepository(database: database).record(entries(5))
+            try await AuditChain.flush(database)  // PostgreSQL queues entries until they are chained
             try await database.write { sql in
                 try await sql.update("audit_log").set("reason", to: "nothing to see").where("seq", .equal, 3).run()
             }
@@ -56,6 +59,7 @@ import VaxTestSupport
     func aDeletedRowIsDetected(engine: DatabaseEngine) async throws {
         try await TestDatabase.withDatabase(engine, provinces: []) { database in
             try await SQLAuditRepository(database: database).record(entries(5))
+            try await AuditChain.flush(database)  // PostgreSQL queues entries until they are chained
             try await database.write { sql in try await sql.delete(from: "audit_log").where("seq", .equal, 2).run() }
             #expect(try await AuditChain.verify(database) == .broken(seq: 2, reason: "entry 2 is missing (next is 3)"))
         }
@@ -65,6 +69,7 @@ import VaxTestSupport
     func aCutOffEndIsDetected(engine: DatabaseEngine) async throws {
         try await TestDatabase.withDatabase(engine, provinces: []) { database in
             try await SQLAuditRepository(database: database).record(entries(5))
+            try await AuditChain.flush(database)  // PostgreSQL queues entries until they are chained
             try await database.write { sql in
                 try await sql.delete(from: "audit_log").where("seq", .greaterThan, 3).run()
             }
@@ -80,6 +85,7 @@ import VaxTestSupport
     func aRewrittenChainTailIsDetected(engine: DatabaseEngine) async throws {
         try await TestDatabase.withDatabase(engine, provinces: []) { database in
             try await SQLAuditRepository(database: database).record(entries(4))
+            try await AuditChain.flush(database)  // PostgreSQL queues entries until they are chained
             // Someone swaps a row's fields and recomputes only that row's own hash: the next row
             // no longer links to it.
             try await database.write { sql in

@@ -157,7 +157,7 @@ struct InjectedFault: Error {}
                     try await sql.raw(
                         """
                         SELECT (SELECT COUNT(*) FROM people) + (SELECT COUNT(*) FROM person_priority_groups)
-                             + (SELECT COUNT(*) FROM audit_log) AS n
+                             + (SELECT COUNT(*) FROM audit_log) + (SELECT COUNT(*) FROM audit_queue) AS n
                         """
                     ).first(decodingColumn: "n", as: Int.self)
                 }

@@ -12,20 +12,18 @@ public enum UUIDv7 {
 
     /// Makes a version-7 UUID for the given instant from the given random source.
     public static func make(at date: Date, using generator: inout some RandomNumberGenerator) -> UUID {
-        let milliseconds = UInt64(max(0, date.timeIntervalSince1970 * 1000))
-        var bytes = [UInt8](repeating: 0, count: 16)
-        for index in 0..<6 {
-            bytes[index] = UInt8(truncatingIfNeeded: milliseconds >> (8 * (5 - index)))
-        }
-        for index in 6..<16 {
-            bytes[index] = UInt8.random(in: 0...255, using: &generator)
-        }
-        bytes[6] = (bytes[6] & 0x0F) | 0x70  // version 7
-        bytes[8] = (bytes[8] & 0x3F) | 0x80  // RFC 9562 variant
+        let ms = UInt64(max(0, date.timeIntervalSince1970 * 1000))
+        // Two draws of 64 bits (not ten of 8: each draw from the system source is a system call).
+        let high = generator.next()
+        let low = generator.next()
+        func byte(_ value: UInt64, _ index: Int) -> UInt8 { UInt8(truncatingIfNeeded: value >> (8 * index)) }
         return UUID(
             uuid: (
-                bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-                bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]
+                byte(ms, 5), byte(ms, 4), byte(ms, 3), byte(ms, 2), byte(ms, 1), byte(ms, 0),
+                (byte(high, 1) & 0x0F) | 0x70,  // version 7
+                byte(high, 0),
+                (byte(low, 7) & 0x3F) | 0x80,  // RFC 9562 variant
+                byte(low, 6), byte(low, 5), byte(low, 4), byte(low, 3), byte(low, 2), byte(low, 1), byte(low, 0)
             )
         )
     }

@@ -336,8 +336,11 @@ extension StringProtocol {
 }
 
 extension String {
-    var trimmingSpaces: String {
-        String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+    /// Without leading and trailing white space (the string itself when it has none, without copying).
+    public var trimmingSpaces: String {
+        guard let first = firstIndex(where: { !$0.isWhitespace }), let last = lastIndex(where: { !$0.isWhitespace })
+        else { return "" }
+        return first == startIndex && index(after: last) == endIndex ? self : String(self[first...last])
     }
 
     var nilIfEmpty: String? { isEmpty ? nil : self }

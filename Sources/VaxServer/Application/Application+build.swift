@@ -119,7 +119,10 @@ public func buildApplication(
             address: .hostname(configuration.hostname, port: configuration.port),
             serverName: "vaxtrace"
         ),
-        services: database.services + [IdentityPurger(store: identityStore, clock: clock, logger: logger)],
+        services: database.services + [
+            IdentityPurger(store: identityStore, clock: clock, logger: logger),
+            AuditChainer(database: database, migrations: migrations, logger: logger),
+        ],
         logger: logger
     )
     let seedDemoData = configuration.seedDemoData

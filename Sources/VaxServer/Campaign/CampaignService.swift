@@ -532,8 +532,10 @@ public struct CampaignService: Sendable {
         throw AppError(.forbidden, code: "out_of_scope", message: "This facility is outside your scope.")
     }
 
-    /// A unit code and the codes above it, in either scheme.
+    /// A unit code and the codes above it, in either scheme (remembered 30 s with the site cache: every
+    /// site step of a unit-scoped nurse asks).
     func ancestors(of code: String) async throws -> Set<String> {
+        if let known = await sites.ancestors(of: code) { return known }
         var found: Set<String> = [code]
         for scheme in [UnitScheme.tier2of2025, .tier3of2021] {
             var current = try await units.unit(scheme: scheme, code: code)
@@ -542,6 +544,7 @@ public struct CampaignService: Sendable {
                 current = try await units.unit(scheme: scheme, code: parent)
             }
         }
+        await sites.remember(ancestors: found, of: code)
         return found
     }
 
@@ -621,5 +624,20 @@ actor SiteCache {
         entries[id] = (value.0, value.1, ContinuousClock.now)
     }
 
-    func clear() { entries.removeAll() }
+    private var above: [String: (codes: Set<String>, at: ContinuousClock.Instant)] = [:]
+
+    func ancestors(of code: String) -> Set<String>? {
+        guard let entry = above[code], ContinuousClock.now - entry.at < .seconds(30) else { return nil }
+        return entry.codes
+    }
+
+    func remember(ancestors codes: Set<String>, of code: String) {
+        if above.count > 10_000 { above.removeAll() }
+        above[code] = (codes, ContinuousClock.now)
+    }
+
+    func clear() {
+        entries.removeAll()
+        above.removeAll()
+    }
 }

@@ -122,76 +122,90 @@ extension CampaignService {
             now: now,
             actor: actor
         )
+        // Column A tells data rows from headings; a non-blank row without a number after the data began
+        // is an error. The data rows are parsed a chunk ahead of the writes, so that one core validates
+        // while the other writes.
         var results: [ImportRowResult] = []
-        var pending: [RowParser.Parsed] = []
-        var seen: [String: Int] = [:]
-        var started = false
+        var dataRows: [(row: Int, cells: [String])] = []
         for (index, cells) in sheet.enumerated() {
-            let rowNumber = index + 1
             let first = cells.first?.trimmingCharacters(in: .whitespaces) ?? ""
-            let isData = !first.isEmpty && first.allSatisfy { $0.isASCII && $0.isNumber }
-            if !isData {
-                let blank = cells.allSatisfy { $0.trimmingCharacters(in: .whitespaces).isEmpty }
-                if started && !blank {
-                    results.append(
-                        Self.rejected(
-                            rowNumber,
-                            [
-                                .init(
-                                    field: "number",
-                                    code: "not_a_row",
-                                    message: "Column A (STT) must hold the row number."
-                                )
-                            ]
-                        )
+            if !first.isEmpty && first.allSatisfy({ $0.isASCII && $0.isNumber }) {
+                dataRows.append((index + 1, cells))
+            } else if !dataRows.isEmpty, !cells.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+                results.append(
+                    Self.rejected(
+                        index + 1,
+                        [.init(field: "number", code: "not_a_row", message: "Column A (STT) must hold the row number.")]
                     )
-                }
-                continue
-            }
-            started = true
-            switch await parser.parse(cells, row: rowNumber) {
-            case .failure(let issues):
-                results.append(Self.rejected(rowNumber, issues))
-            case .success(let parsed):
-                if !actor.principal.reaches(parsed.person.address) {
-                    results.append(
-                        Self.rejected(
-                            rowNumber,
-                            [
-                                .init(
-                                    field: "address",
-                                    code: "out_of_scope",
-                                    message: "This address is outside your scope."
-                                )
-                            ]
-                        )
-                    )
-                    continue
-                }
-                if let earlier = seen[parsed.key] {
-                    results.append(
-                        Self.rejected(
-                            rowNumber,
-                            [
-                                .init(
-                                    field: "row",
-                                    code: "duplicate_row",
-                                    message: "The same person as row \(earlier) of this file."
-                                )
-                            ]
-                        )
-                    )
-                    continue
-                }
-                seen[parsed.key] = rowNumber
-                pending.append(parsed)
-                if pending.count == 1000 {
-                    results += try await writeChunk(pending, parser: parser, actor: actor, now: now)
-                    pending.removeAll(keepingCapacity: true)
-                }
+                )
             }
         }
-        results += try await writeChunk(pending, parser: parser, actor: actor, now: now)
+        let chunks = stride(from: 0, to: dataRows.count, by: Self.importChunkSize).map {
+            Array(dataRows[$0..<min($0 + Self.importChunkSize, dataRows.count)])
+        }
+        @Sendable func parse(
+            _ chunk: [(row: Int, cells: [String])],
+            with parser: RowParser
+        ) async -> (
+            RowParser, [(Int, RowParser.ParseOutcome)]
+        ) {
+            var parser = parser
+            var outcomes: [(Int, RowParser.ParseOutcome)] = []
+            for (row, cells) in chunk { outcomes.append((row, await parser.parse(cells, row: row))) }
+            return (parser, outcomes)
+        }
+        var seen: [String: Int] = [:]
+        var next = chunks.first.map { chunk in Task { [parser] in await parse(chunk, with: parser) } }
+        for index in chunks.indices {
+            guard let parsing = next else { break }
+            let (used, outcomes) = await parsing.value
+            next = index + 1 < chunks.count ? Task { await parse(chunks[index + 1], with: used) } : nil
+            parser = used
+            var pending: [RowParser.Parsed] = []
+            for (rowNumber, outcome) in outcomes {
+                switch outcome {
+                case .failure(let issues):
+                    results.append(Self.rejected(rowNumber, issues))
+                case .success(let parsed):
+                    if !actor.principal.reaches(parsed.person.address) {
+                        results.append(
+                            Self.rejected(
+                                rowNumber,
+                                [
+                                    .init(
+                                        field: "address",
+                                        code: "out_of_scope",
+                                        message: "This address is outside your scope."
+                                    )
+                                ]
+                            )
+                        )
+                    } else if let earlier = seen[parsed.key] {
+                        results.append(
+                            Self.rejected(
+                                rowNumber,
+                                [
+                                    .init(
+                                        field: "row",
+                                        code: "duplicate_row",
+                                        message: "The same person as row \(earlier) of this file."
+                                    )
+                                ]
+                            )
+                        )
+                    } else {
+                        seen[parsed.key] = rowNumber
+                        pending.append(parsed)
+                    }
+                }
+            }
+            do {
+                results += try await writeChunk(pending, parser: parser, actor: actor, now: now)
+            } catch {
+                next?.cancel()
+                throw error
+            }
+        }
         results.sort { $0.row < $1.row }
         upload.total = results.count
         upload.created = results.count { $0.status == "created" }
@@ -201,6 +215,9 @@ extension CampaignService {
         try await store.finish(upload, audit: [registry.entry("registration.import", about: nil, by: actor, at: now)])
         return ImportSummary(upload: upload, rows: results, replayed: false)
     }
+
+    /// Rows written per transaction.
+    static let importChunkSize = 5000
 
     static func rejected(_ row: Int, _ issues: [ImportRowResult.Issue]) -> ImportRowResult {
         ImportRowResult(row: row, status: "rejected", personId: nil, doses: 0, errors: issues)
@@ -222,7 +239,7 @@ extension CampaignService {
         let registry = self.registry
         let ids = self.ids
         return try await store.importChunk { tx in
-            let byID = try await tx.people(withNationalIDs: rows.compactMap { $0.person.nationalID?.number })
+            let byID = try await tx.people(withNationalIDs: rows.compactMap(\.nationalID))
             var matches: [Int: Person.ID] = [:]
             var refused: [Int: ImportRowResult.Issue] = [:]
             for (index, row) in rows.enumerated() {
@@ -266,7 +283,7 @@ extension CampaignService {
             let matchedIDs = Array(Set(matches.values))
             var history = try await tx.doses(of: matchedIDs).mapValues { $0.map(\.given) }
             var open = try await tx.openRegistrations(of: matchedIDs)
-            var newPeople: [Person] = []
+            var newPeople: [(person: Person, nationalID: SealedNationalID?)] = []
             var registrations: [Registration] = []
             var doses: [DoseRecord] = []
             var events: [OutboxEvent] = []
@@ -359,7 +376,7 @@ extension CampaignService {
                     registrations.append(registration)
                     open.insert(personID)
                 }
-                if !matched { newPeople.append(row.person) }
+                if !matched { newPeople.append((row.person, row.nationalID)) }
                 for dose in rowDoses {
                     doses.append(dose)
                     events.append(doseEvent("dose.recorded", dose))
@@ -388,7 +405,7 @@ extension CampaignService {
 }
 
 /// Turns PL1 rows into validated people, registrations and paper doses; caches units and facilities.
-struct RowParser {
+struct RowParser: Sendable {
     struct PaperDose: Sendable {
         var column: String
         var doseNumber: Int
@@ -398,7 +415,7 @@ struct RowParser {
         var facilityID: String
     }
 
-    enum ParseOutcome {
+    enum ParseOutcome: Sendable {
         case success(Parsed)
         case failure([ImportRowResult.Issue])
     }
@@ -409,6 +426,8 @@ struct RowParser {
         var person: Person
         var registration: Registration
         var doses: [PaperDose]
+        /// The national ID sealed and hashed, if the row has one.
+        var nationalID: SealedNationalID?
     }
 
     let service: CampaignService
@@ -453,7 +472,7 @@ struct RowParser {
 
     mutating func parse(_ cells: [String], row: Int) async -> ParseOutcome {
         func cell(_ index: Int) -> String {
-            index < cells.count ? cells[index].trimmingCharacters(in: .whitespacesAndNewlines) : ""
+            index < cells.count ? cells[index].trimmingSpaces : ""
         }
         func optional(_ index: Int) -> String? {
             let value = cell(index)
@@ -651,7 +670,17 @@ struct RowParser {
             status: "waiting",
             registeredAt: now
         )
-        return .success(Parsed(row: row, key: key, person: person, registration: registration, doses: doses))
+        let sealed: SealedNationalID?
+        do {
+            sealed = try person.nationalID.map { try service.store.seal(nationalID: $0.number) }
+        } catch {
+            return .failure([
+                .init(field: "nationalId", code: "unsealable", message: "The ID number could not be stored.")
+            ])
+        }
+        return .success(
+            Parsed(row: row, key: key, person: person, registration: registration, doses: doses, nationalID: sealed)
+        )
     }
 }
 

@@ -497,17 +497,19 @@ extension CampaignService {
             errors.append(FieldError(field: "injectionSite", code: "invalid_format", message: "At most 40 characters."))
         }
         guard errors.isEmpty else { throw ValidationFailure(errors) }
-        let person = try await requirePerson(appointment.personID)
-        let history = try await store.doses(of: person.id)
+        // The person's birth date, phone and doses in one read (this is the busiest write of a campaign).
+        guard let person = try await store.doseSubject(appointment.personID) else {
+            throw RegistryError.personNotFound(appointment.personID)
+        }
         let check = try DoseRules.check(
             DosePlan(productCode: session.productCode, doseNumber: input.doseNumber, kind: input.kind, date: day),
-            history: history.map(\.given),
+            history: person.doses.map(\.given),
             dateOfBirth: person.dateOfBirth,
             catalogue: catalogue
         ).get()
         let dose = DoseRecord(
             id: id ?? ids.next(at: now),
-            personID: person.id,
+            personID: appointment.personID,
             appointmentID: appointment.id,
             productCode: session.productCode,
             lotNumber: lot,
@@ -528,7 +530,7 @@ extension CampaignService {
             recordedAt: now
         )
         var messages: [OutboxMessage] = []
-        if let phone = try await phone(of: person) {
+        if let phone = person.phone {
             let product = catalogue.product(session.productCode)?.shortName ?? session.productCode
             var body = "Vaxtrace: da ghi nhan mui \(dose.doseNumber) \(product) ngay \(day.vietnamese)."
             if let due = check.nextDueDate { body += " Mui tiep theo tu ngay \(due.vietnamese)." }
@@ -557,13 +559,13 @@ extension CampaignService {
                 ),
                 messages: messages,
                 events: [doseEvent("dose.recorded", dose)],
-                audit: [registry.entry("dose.record", about: person.id, by: actor, at: now)]
+                audit: [registry.entry("dose.record", about: appointment.personID, by: actor, at: now)]
             )
         } catch let error as CampaignStoreError {
             throw Self.map(error)
         } catch {
-            // Two tablets at once on PostgreSQL: the unique index stopped the second dose.
-            if try await store.doses(of: person.id).contains(where: { $0.doseNumber == input.doseNumber }) {
+            // The unique index stopped a second dose with this number (two tablets at once).
+            if try await store.doses(of: appointment.personID).contains(where: { $0.doseNumber == input.doseNumber }) {
                 throw Self.map(.doseExists(number: input.doseNumber))
             }
             throw error
@@ -584,13 +586,6 @@ extension CampaignService {
                 "retrospective": dose.retrospective ? "true" : "false",
             ]
         )
-    }
-
-    /// Where to text a person: their phone, or their guardian's.
-    func phone(of person: Person) async throws -> String? {
-        if let phone = person.phone { return phone }
-        guard let guardian = person.guardianID else { return nil }
-        return try await people.find(guardian)?.phone
     }
 
     // MARK: Observation

@@ -79,10 +79,10 @@ public struct ImportTransaction: Sendable {
     }
 
     /// The people already registered with these national IDs, by ID number.
-    public func people(withNationalIDs numbers: [String]) async throws -> [String: Match] {
+    public func people(withNationalIDs numbers: [SealedNationalID]) async throws -> [String: Match] {
         guard !numbers.isEmpty else { return [:] }
         var byHash: [String: String] = [:]
-        for number in numbers { byHash[people.vault.lookupHash(of: number)] = number }
+        for number in numbers { byHash[number.hash] = number.number }
         var found: [String: Match] = [:]
         let hashes = Array(byHash.keys)
         for start in stride(from: 0, to: hashes.count, by: 500) {
@@ -153,21 +153,20 @@ public struct ImportTransaction: Sendable {
 
     /// Writes the chunk: new people, registrations, back-entered doses, events and audit entries.
     public func write(
-        people newPeople: [Person],
+        people newPeople: [(person: Person, nationalID: SealedNationalID?)],
         registrations: [Registration],
         doses: [DoseRecord],
         events: [OutboxEvent],
         audit: [AuditEntry]
     ) async throws {
         var rows: [[any SQLExpression]] = []
-        for person in newPeople {
-            let hash = person.nationalID.map { people.vault.lookupHash(of: $0.number) }
-            rows.append(try people.rowValues(person, hash: hash))
+        for (person, id) in newPeople {
+            rows.append(people.rowValues(person, sealed: id?.sealed, hash: id?.hash))
         }
         for start in stride(from: 0, to: rows.count, by: 200) {
             try await SQLPersonRepository.insertPeople(Array(rows[start..<min(start + 200, rows.count)]), on: sql)
         }
-        let groups = newPeople.map { ($0.id, $0.priorityGroups) }
+        let groups = newPeople.map { ($0.person.id, $0.person.priorityGroups) }
         for start in stride(from: 0, to: groups.count, by: 400) {
             try await SQLPersonRepository.insertGroups(Array(groups[start..<min(start + 400, groups.count)]), on: sql)
         }
@@ -180,7 +179,27 @@ public struct ImportTransaction: Sendable {
     }
 }
 
+/// A national ID number sealed and hashed ahead of the transaction that stores it (the crypto is the
+/// CPU-heavy part of an import; done while the previous chunk is written).
+public struct SealedNationalID: Sendable {
+    /// The number as given.
+    public var number: String
+    /// AES-GCM sealed, for the `national_id` column.
+    public var sealed: String
+    /// The keyed look-up hash.
+    public var hash: String
+}
+
 extension CampaignStore {
+    /// Seals and hashes a national ID number as the people table stores it.
+    public func seal(nationalID number: String) throws -> SealedNationalID {
+        SealedNationalID(
+            number: number,
+            sealed: try people.vault.seal(number),
+            hash: people.vault.lookupHash(of: number)
+        )
+    }
+
     /// The import of a file already uploaded.
     public func registrationImport(fileHash: String) async throws -> RegistrationImport? {
         try await database.read { sql in

@@ -1,5 +1,6 @@
 import Foundation
 import SQLKit
+import Synchronization
 import VaxDomain
 
 /// What the campaign store refuses, for the service to turn into answers.
@@ -26,6 +27,9 @@ public struct CampaignStore: Sendable {
     let database: VaxDatabase
     let people: SQLPersonRepository
     let json = JSONEncoder.sorted
+    /// Lots already stored, with their expiry: a lot row never changes once committed, so a dose of a
+    /// known lot is checked without a query.
+    let lots = LotCache()
 
     /// A store over the database; `people` seals national IDs for registrations that create a person.
     public init(database: VaxDatabase, people: SQLPersonRepository) {
@@ -687,20 +691,15 @@ public struct CampaignStore: Sendable {
             if let transition, let appointment = doses.first?.appointmentID {
                 try await Self.apply(transition, to: appointment, on: sql)
             }
-            for dose in doses {
-                let taken = try await sql.select().column("id").from("doses")
-                    .where("person_id", .equal, dose.personID.description).where("dose_number", .equal, dose.doseNumber)
-                    .first()
-                if taken != nil { throw CampaignStoreError.doseExists(number: dose.doseNumber) }
-            }
-            try await Self.insertDoses(doses, on: sql)
+            // A dose number given twice is stopped by the unique index (the caller names it).
+            try await Self.insertDoses(doses, lots: lots, on: sql)
             for message in messages { try await IdentityStore.insert(message, on: sql) }
             try await Self.insert(events, on: sql)
             try await AuditChain.append(audit, on: sql)
         }
     }
 
-    static func insertDoses(_ doses: [DoseRecord], on sql: any SQLDatabase) async throws {
+    static func insertDoses(_ doses: [DoseRecord], lots cache: LotCache? = nil, on sql: any SQLDatabase) async throws {
         guard !doses.isEmpty else { return }
         var lots: [String: (String, String, LocalDate)] = [:]
         for dose in doses {
@@ -708,7 +707,14 @@ public struct CampaignStore: Sendable {
             lots[dose.productCode + "\u{1}" + dose.lotNumber] = (dose.productCode, dose.lotNumber, expiry)
         }
         for (product, number, expiry) in lots.values.sorted(by: { ($0.0, $0.1) < ($1.0, $1.1) }) {
-            try await registerLot(product: product, number: number, expiry: expiry, at: doses[0].recordedAt, on: sql)
+            try await registerLot(
+                product: product,
+                number: number,
+                expiry: expiry,
+                at: doses[0].recordedAt,
+                cache: cache,
+                on: sql
+            )
         }
         let encoder = JSONEncoder.sorted
         for start in stride(from: 0, to: doses.count, by: 500) {
@@ -743,33 +749,37 @@ public struct CampaignStore: Sendable {
         }
     }
 
-    /// Registers a lot seen for the first time; a known lot must have the same expiry.
+    /// Registers a lot seen for the first time; a known lot must have the same expiry. Two sites
+    /// registering the same new lot at once both succeed (the insert yields to the other's row).
     static func registerLot(
         product: String,
         number: String,
         expiry: LocalDate,
         at now: Date,
+        cache: LotCache? = nil,
         on sql: any SQLDatabase
     )
         async throws
     {
-        if let known = try await sql.select().column("expiry").from("vaccine_lots")
-            .where("product_code", .equal, product).where("lot_number", .equal, number).first()
-        {
-            let date = try known.decode(column: "expiry", as: String.self)
-            guard date == expiry.description else {
-                throw CampaignStoreError.lotExpiryMismatch(known: LocalDate(iso: date) ?? expiry)
-            }
-        } else {
-            try await sql.insert(into: "vaccine_lots").columns("product_code", "lot_number", "expiry", "created_at")
-                .values(
-                    SQLBind(product),
-                    SQLBind(number),
-                    SQLBind(expiry.description),
-                    SQLBind(now.millisecondsSince1970)
-                )
-                .run()
+        if let known = cache?.expiry(product: product, lot: number) {
+            guard known == expiry else { throw CampaignStoreError.lotExpiryMismatch(known: known) }
+            return
         }
+        let inserted = try await sql.raw(
+            """
+            INSERT INTO vaccine_lots (product_code, lot_number, expiry, created_at)
+            VALUES (\(bind: product), \(bind: number), \(bind: expiry.description), \(bind: now.millisecondsSince1970))
+            ON CONFLICT (product_code, lot_number) DO NOTHING RETURNING lot_number
+            """
+        ).all()
+        guard inserted.isEmpty else { return }  // new: cached once it is read back committed
+        guard
+            let row = try await sql.select().column("expiry").from("vaccine_lots")
+                .where("product_code", .equal, product).where("lot_number", .equal, number).first(),
+            let known = LocalDate(iso: try row.decode(column: "expiry", as: String.self))
+        else { throw StorageError.corruptRow("vaccine_lots.expiry") }
+        cache?.remember(product: product, lot: number, expiry: known)
+        guard known == expiry else { throw CampaignStoreError.lotExpiryMismatch(known: known) }
     }
 
     /// A dose by id.
@@ -791,6 +801,32 @@ public struct CampaignStore: Sendable {
     /// A person's doses, oldest first.
     public func doses(of person: Person.ID) async throws -> [DoseRecord] {
         try await database.read { try await Self.doses(of: [person], on: $0)[person] ?? [] }
+    }
+
+    /// What recording a dose needs to know of a person, in one read: the date of birth, where to text
+    /// them (their phone, else their guardian's) and the doses they already have. Nil when unknown.
+    public func doseSubject(
+        _ person: Person.ID
+    ) async throws -> (
+        dateOfBirth: LocalDate, phone: String?, doses: [DoseRecord]
+    )? {
+        try await database.read { sql in
+            guard
+                let row = try await sql.raw(
+                    """
+                    SELECT p.date_of_birth, COALESCE(p.phone, g.phone) AS phone FROM people p
+                    LEFT JOIN people g ON g.id = p.guardian_id WHERE p.id = \(bind: person.description)
+                    """
+                ).first()
+            else { return nil }
+            guard let born = LocalDate(iso: try row.decode(column: "date_of_birth", as: String.self)) else {
+                throw StorageError.corruptRow("people.date_of_birth")
+            }
+            return (
+                born, try row.decode(column: "phone", as: String?.self),
+                try await Self.doses(of: [person], on: sql)[person] ?? []
+            )
+        }
     }
 
     static func doses(of people: [Person.ID], on sql: any SQLDatabase) async throws -> [Person.ID: [DoseRecord]] {
@@ -1009,5 +1045,21 @@ extension SQLRow {
 
     func date(_ column: String) throws -> Date {
         Date(millisecondsSince1970: try decode(column: column, as: Int64.self))
+    }
+}
+
+/// The expiry of lots known to be committed (see `CampaignStore.lots`).
+final class LotCache: Sendable {
+    private let known = Mutex<[String: LocalDate]>([:])
+
+    func expiry(product: String, lot: String) -> LocalDate? {
+        known.withLock { $0[product + "\u{1}" + lot] }
+    }
+
+    func remember(product: String, lot: String, expiry: LocalDate) {
+        known.withLock { known in
+            if known.count > 10_000 { known.removeAll() }
+            known[product + "\u{1}" + lot] = expiry
+        }
     }
 }

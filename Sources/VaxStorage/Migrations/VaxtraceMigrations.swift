@@ -8,5 +8,6 @@ public enum VaxtraceMigrations {
         m0004AuditLog,
         m0005Identity,
         m0006Campaign,
+        m0007AuditQueue,
     ]
 }

@@ -29,12 +29,69 @@ public enum AuditChain {
         return Hex.encode(SHA256.hash(data: Data(canonical.utf8)))
     }
 
-    /// Appends entries inside the caller's transaction. The first statement takes the head row's lock
-    /// (PostgreSQL) so concurrent appenders queue; SQLite has one writer anyway.
+    /// Appends entries inside the caller's transaction. On SQLite (one writer) they are chained at once;
+    /// on PostgreSQL they are queued, without a lock, and chained by `flush` shortly after the commit.
     static func append(_ entries: [AuditEntry], on sql: any SQLDatabase) async throws {
         guard !entries.isEmpty else { return }
-        // Locks the head row and reads it in one statement: the lock is held until the commit, so every
-        // round trip saved here is throughput for every audited write.
+        guard sql.dialect.name == "postgresql" else {
+            try await chain(entries, on: sql)
+            return
+        }
+        for start in stride(from: 0, to: entries.count, by: 500) {
+            let insert = sql.insert(into: "audit_queue").columns(queueColumns)
+            for entry in entries[start..<min(start + 500, entries.count)] {
+                insert.values([
+                    SQLBind(entry.id.uuidString.lowercased()), SQLBind(entry.occurredAt.millisecondsSince1970),
+                    SQLBind(entry.actor), SQLBind(entry.actorRole), SQLBind(entry.actorScope), SQLBind(entry.action),
+                    SQLBind(entry.personID?.description), SQLBind(entry.reason), SQLBind(entry.requestID),
+                ])
+            }
+            try await insert.run()
+        }
+    }
+
+    static let queueColumns = [
+        "id", "occurred_at", "actor", "actor_role", "actor_scope", "action", "person_id", "reason", "request_id",
+    ]
+
+    /// Chains the queued entries, oldest first, in transactions of up to `batch`; returns how many.
+    /// Safe to run from several places at once: the head row's lock orders them.
+    @discardableResult
+    public static func flush(_ database: VaxDatabase, batch: Int = 2000) async throws -> Int {
+        guard database.engine == .postgres else { return 0 }
+        var total = 0
+        while true {
+            let waiting = try await database.read { sql in
+                try await sql.select().column("id").from("audit_queue").limit(1).first()
+            }
+            guard waiting != nil else { return total }
+            let moved = try await database.write { sql in
+                // The head's lock first: a second flusher waits here and then sees the first one's deletes.
+                guard
+                    let head = try await sql.raw("UPDATE audit_chain_head SET seq = seq WHERE id = 1 RETURNING seq")
+                        .first()
+                else { throw StorageError.corruptRow("audit_chain_head is missing") }
+                _ = head
+                let rows = try await sql.select().columns(queueColumns.map { SQLIdentifier($0) }).from("audit_queue")
+                    .orderBy("occurred_at").orderBy("id").limit(batch).all()
+                let entries = try rows.map(SQLAuditRepository.entry(from:))
+                try await chain(entries, on: sql)
+                let ids = entries.map { $0.id.uuidString.lowercased() }
+                for start in stride(from: 0, to: ids.count, by: 500) {
+                    try await sql.delete(from: "audit_queue")
+                        .where("id", .in, Array(ids[start..<min(start + 500, ids.count)])).run()
+                }
+                return entries.count
+            }
+            total += moved
+            if moved < batch { return total }
+        }
+    }
+
+    /// Chains entries after the head, inside the caller's transaction: locks and reads the head row in
+    /// one statement (the lock is held until the commit), inserts the rows, moves the head.
+    private static func chain(_ entries: [AuditEntry], on sql: any SQLDatabase) async throws {
+        guard !entries.isEmpty else { return }
         guard
             let head = try await sql.raw("UPDATE audit_chain_head SET seq = seq WHERE id = 1 RETURNING seq, row_hash")
                 .first()
@@ -65,6 +122,7 @@ public enum AuditChain {
 
     /// Walks the whole chain in order, in pages, and reports the first break.
     public static func verify(_ database: VaxDatabase, pageSize: Int = 5000) async throws -> Verdict {
+        try await flush(database)
         var previous = genesis
         var expectedSeq: Int64 = 1
         while true {

@@ -117,13 +117,15 @@ public struct SQLAuditRepository: AuditRepository {
     }
 
     public func entries(about person: Person.ID) async throws -> [AuditEntry] {
-        try await database.read { sql in
+        try await AuditChain.flush(database)
+        return try await database.read { sql in
             try await sql.select().columns(AuditRepositoryColumns.all.map { SQLIdentifier($0) }).from("audit_log")
                 .where("person_id", .equal, person.description).orderBy("seq").all().map(Self.entry(from:))
         }
     }
 
     public func search(_ filter: AuditFilter) async throws -> [(seq: Int64, entry: AuditEntry)] {
+        try await AuditChain.flush(database)
         let rows = try await database.read { sql in
             let query = sql.select().columns((["seq"] + AuditRepositoryColumns.all).map { SQLIdentifier($0) })
                 .from("audit_log")

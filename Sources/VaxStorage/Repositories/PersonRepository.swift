@@ -352,7 +352,11 @@ extension SQLPersonRepository {
     ]
 
     func rowValues(_ person: Person, hash: String?) throws -> [any SQLExpression] {
-        let sealed = try person.nationalID.map { try vault.seal($0.number) }
+        rowValues(person, sealed: try person.nationalID.map { try vault.seal($0.number) }, hash: hash)
+    }
+
+    /// The row of a person whose national ID is already sealed and hashed.
+    func rowValues(_ person: Person, sealed: String?, hash: String?) -> [any SQLExpression] {
         let created = person.createdAt.millisecondsSince1970
         return [
             SQLBind(person.id.description), SQLBind(person.fullName), SQLBind(person.foldedName),
