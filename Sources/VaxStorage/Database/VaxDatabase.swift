@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Metrics
+import NIOPosix
 import NIOSSL
 import PostgresKit
 import PostgresNIO
@@ -128,12 +129,24 @@ final class SQLiteBackend: DatabaseBackend, Service {
     private let closed = Atomic<Bool>(false)
     private let writer: SQLiteConnection
     private let readers: [SQLiteConnection]
+    /// For files: a connection that copies the WAL into the database file in the background, so that
+    /// the writer (and every request queued behind it) rarely pays a checkpoint's writes and fsync.
+    private let checkpointer: SQLiteConnection?
     private let writeLock = AsyncLock()
     private let nextReader = ManagedCounter()
 
-    private init(writer: SQLiteConnection, readers: [SQLiteConnection]) {
+    /// The checkpointer's own thread: on the shared pool (one thread per core) a checkpoint's fsync
+    /// would hold a thread the writer and readers need.
+    private static let checkpointThread: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        return pool
+    }()
+
+    private init(writer: SQLiteConnection, readers: [SQLiteConnection], checkpointer: SQLiteConnection?) {
         self.writer = writer
         self.readers = readers
+        self.checkpointer = checkpointer
     }
 
     static func open(path: String?, logger: Logger) async throws -> SQLiteBackend {
@@ -157,7 +170,18 @@ final class SQLiteBackend: DatabaseBackend, Service {
             try await writer.sql().raw(SQLQueryString(pragma)).run()
         }
         var readers: [SQLiteConnection] = []
+        var checkpointer: SQLiteConnection?
         if let path {
+            // The writer checkpoints only if the background falls far behind (16 MiB of WAL).
+            try await writer.sql().raw("PRAGMA wal_autocheckpoint = 4000").run()
+            let connection = try await SQLiteConnection.open(
+                storage: .file(path: path),
+                threadPool: checkpointThread,
+                logger: logger,
+                on: MultiThreadedEventLoopGroup.singleton.any()
+            )
+            try await connection.sql().raw("PRAGMA busy_timeout = 5000").run()
+            checkpointer = connection
             for _ in 0..<2 {
                 let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
                 for pragma in pragmas + ["PRAGMA query_only = ON"] {
@@ -166,7 +190,7 @@ final class SQLiteBackend: DatabaseBackend, Service {
                 readers.append(reader)
             }
         }
-        return SQLiteBackend(writer: writer, readers: readers)
+        return SQLiteBackend(writer: writer, readers: readers, checkpointer: checkpointer)
     }
 
     func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
@@ -192,15 +216,26 @@ final class SQLiteBackend: DatabaseBackend, Service {
         }
     }
 
-    var connections: Int { 1 + readers.count }
+    var connections: Int { 1 + readers.count + (checkpointer == nil ? 0 : 1) }
 
     func run() async throws {
-        try? await gracefulShutdown()
+        if let checkpointer {
+            // A passive checkpoint never blocks the writer; it copies what readers no longer need.
+            await cancelWhenGracefulShutdown {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(200))
+                    _ = try? await checkpointer.sql(queryLogLevel: nil).raw("PRAGMA wal_checkpoint(PASSIVE)").all()
+                }
+            }
+        } else {
+            try? await gracefulShutdown()
+        }
         try await close()
     }
 
     func close() async throws {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        if let checkpointer { try await Self.closeIgnoringCancellation(checkpointer) }
         // The future-returning close: the async one skips its work when the calling task is
         // cancelled (as a service's is at shutdown), which would leave the connection open.
         for reader in readers { try await Self.closeIgnoringCancellation(reader) }
