@@ -431,16 +431,21 @@ extension CampaignService {
         id: UUID? = nil,
         by actor: Actor
     ) async throws -> (dose: DoseRecord, appointment: Appointment, replayed: Bool) {
-        var appointment = try await requireAppointment(appointmentID)
+        // The appointment, its screening and the person's birth date, phone and doses in one read: this
+        // is the busiest write of a campaign, and each database round trip counts.
+        guard let context = try await store.doseContext(appointment: appointmentID, doseID: id) else {
+            throw AppError(.notFound, code: "not_found", message: "No appointment has this id.")
+        }
+        var appointment = context.appointment
         let (session, facility) = try await siteAccess(appointment, by: actor)
-        if let id, let existing = try await store.dose(id: id) {
+        if let id, let existing = context.existingDose {
             guard existing.appointmentID == appointmentID else { throw Self.map(.idTaken(id.lower)) }
             return (existing, appointment, true)
         }
         let now = clock.now()
         let given = input.administeredAt ?? now
         let next = try transition(appointment, .vaccinate)
-        guard let screening = try await store.latestScreening(appointment: appointment.id) else {
+        guard let screening = context.screening else {
             throw AppError(.conflict, code: "not_screened", message: "Screen the person before recording a dose.")
         }
         guard screening.consent else {
@@ -497,10 +502,7 @@ extension CampaignService {
             errors.append(FieldError(field: "injectionSite", code: "invalid_format", message: "At most 40 characters."))
         }
         guard errors.isEmpty else { throw ValidationFailure(errors) }
-        // The person's birth date, phone and doses in one read (this is the busiest write of a campaign).
-        guard let person = try await store.doseSubject(appointment.personID) else {
-            throw RegistryError.personNotFound(appointment.personID)
-        }
+        guard let person = context.person else { throw RegistryError.personNotFound(appointment.personID) }
         let check = try DoseRules.check(
             DosePlan(productCode: session.productCode, doseNumber: input.doseNumber, kind: input.kind, date: day),
             history: person.doses.map(\.given),

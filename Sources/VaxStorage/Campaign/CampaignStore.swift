@@ -529,29 +529,44 @@ public struct CampaignStore: Sendable {
     }
 
     static func apply(_ t: AppointmentTransition, to appointment: UUID, on sql: any SQLDatabase) async throws {
-        let changed = try await sql.update("appointments").set("state", to: t.to.rawValue)
-            .set("updated_at", to: t.at.millisecondsSince1970)
-            .where("id", .equal, appointment.lower).where("state", .equal, t.from.rawValue)
-            .returning("id").all()
-        guard !changed.isEmpty else {
-            let current = try await sql.select().column("state").from("appointments")
-                .where("id", .equal, appointment.lower).first()?.decode(column: "state", as: String.self)
-            throw CampaignStoreError.stateConflict(current: current.flatMap(AppointmentState.init(rawValue:)) ?? t.from)
-        }
-        do {
-            try await sql.insert(into: "appointment_events")
-                .columns("id", "appointment_id", "action", "from_state", "to_state", "actor", "reason", "occurred_at")
-                .values(
-                    SQLBind(t.id.lower),
-                    SQLBind(appointment.lower),
-                    SQLBind(t.action.rawValue),
-                    SQLBind(t.from.rawValue),
-                    SQLBind(t.to.rawValue),
-                    SQLBind(t.actor),
-                    SQLBind(t.reason),
-                    SQLBind(t.at.millisecondsSince1970)
-                ).run()
-        }
+        try await run(transition(t, of: appointment), of: appointment, expecting: t.from, on: sql)
+    }
+
+    /// Runs a batch guarded by an appointment's transition; a 0 means the appointment moved on first.
+    static func run(
+        _ batch: WriteBatch,
+        of appointment: UUID,
+        expecting state: AppointmentState,
+        on sql: any SQLDatabase
+    ) async throws {
+        guard try await batch.run(on: sql) == 0 else { return }
+        let current = try await sql.select().column("state").from("appointments")
+            .where("id", .equal, appointment.lower).first()?.decode(column: "state", as: String.self)
+        throw CampaignStoreError.stateConflict(current: current.flatMap(AppointmentState.init(rawValue:)) ?? state)
+    }
+
+    /// The writes of an appointment's transition, guarded by its expected state: the move, its event,
+    /// and the registration following it.
+    static func transition(_ t: AppointmentTransition, of appointment: UUID) -> WriteBatch {
+        let at = t.at.millisecondsSince1970
+        var batch = WriteBatch(
+            guard: SQLQueryString(
+                """
+                UPDATE appointments SET state = \(bind: t.to.rawValue), updated_at = \(bind: at)
+                WHERE id = \(bind: appointment.lower) AND state = \(bind: t.from.rawValue) RETURNING id
+                """
+            )
+        )
+        batch.insert(
+            into: "appointment_events",
+            columns: ["id", "appointment_id", "action", "from_state", "to_state", "actor", "reason", "occurred_at"],
+            rows: [
+                [
+                    SQLBind(t.id.lower), SQLBind(appointment.lower), SQLBind(t.action.rawValue),
+                    SQLBind(t.from.rawValue), SQLBind(t.to.rawValue), SQLBind(t.actor), SQLBind(t.reason), SQLBind(at),
+                ]
+            ]
+        )
         // The queue follows the appointment: vaccinated or declined leaves it; deferred, referred or
         // absent people wait again.
         let status: String? =
@@ -562,14 +577,17 @@ public struct CampaignStore: Sendable {
             default: nil
             }
         if let status {
-            try await sql.raw(
-                """
-                UPDATE registrations SET status = \(bind: status), updated_at = \(bind: t.at.millisecondsSince1970)
-                WHERE id = (SELECT registration_id FROM appointments WHERE id = \(bind: appointment.lower))
-                AND status <> 'closed'
-                """
-            ).run()
+            batch.add(
+                SQLQueryString(
+                    """
+                    UPDATE registrations SET status = \(bind: status), updated_at = \(bind: at)
+                    WHERE id = (SELECT registration_id FROM appointments WHERE id = \(bind: appointment.lower))
+                    AND status <> 'closed'
+                    """
+                )
+            )
         }
+        return batch
     }
 
     // MARK: Screening
@@ -615,17 +633,6 @@ public struct CampaignStore: Sendable {
                     SQLBind(s.screenedAt.millisecondsSince1970)
                 ).run()
             try await AuditChain.append(audit, on: sql)
-        }
-    }
-
-    /// The latest screening of an appointment.
-    public func latestScreening(appointment: UUID) async throws -> Screening? {
-        try await database.read { sql in
-            guard
-                let row = try await sql.select().columns(SQLLiteral.all).from("screenings")
-                    .where("appointment_id", .equal, appointment.lower).orderBy("id", .descending).first()
-            else { return nil }
-            return try Self.screening(from: row)
         }
     }
 
@@ -688,18 +695,36 @@ public struct CampaignStore: Sendable {
         audit: [AuditEntry]
     ) async throws {
         try await database.write { sql in
-            if let transition, let appointment = doses.first?.appointmentID {
-                try await Self.apply(transition, to: appointment, on: sql)
+            try await Self.registerLots(of: doses, cache: lots, on: sql)
+            // One batch (one statement on PostgreSQL): the appointment's move, the doses (a dose number
+            // given twice is stopped by the unique index; the caller names it), SMS, events, audit.
+            let appointment = doses.first?.appointmentID
+            var batch =
+                if let transition, let appointment { Self.transition(transition, of: appointment) } else {
+                    WriteBatch()
+                }
+            try Self.add(doses, to: &batch)
+            for message in messages { IdentityStore.add(message, to: &batch) }
+            Self.add(events, to: &batch)
+            let queued = AuditChain.queue(audit, in: &batch, on: sql)
+            if let transition, let appointment {
+                try await Self.run(batch, of: appointment, expecting: transition.from, on: sql)
+            } else {
+                _ = try await batch.run(on: sql)
             }
-            // A dose number given twice is stopped by the unique index (the caller names it).
-            try await Self.insertDoses(doses, lots: lots, on: sql)
-            for message in messages { try await IdentityStore.insert(message, on: sql) }
-            try await Self.insert(events, on: sql)
-            try await AuditChain.append(audit, on: sql)
+            if !queued { try await AuditChain.append(audit, on: sql) }
         }
     }
 
-    static func insertDoses(_ doses: [DoseRecord], lots cache: LotCache? = nil, on sql: any SQLDatabase) async throws {
+    static func insertDoses(_ doses: [DoseRecord], on sql: any SQLDatabase) async throws {
+        try await registerLots(of: doses, on: sql)
+        var batch = WriteBatch()
+        try add(doses, to: &batch)
+        _ = try await batch.run(on: sql)
+    }
+
+    /// Registers the lots of doses (see `registerLot`).
+    static func registerLots(of doses: [DoseRecord], cache: LotCache? = nil, on sql: any SQLDatabase) async throws {
         guard !doses.isEmpty else { return }
         var lots: [String: (String, String, LocalDate)] = [:]
         for dose in doses {
@@ -716,12 +741,17 @@ public struct CampaignStore: Sendable {
                 on: sql
             )
         }
+    }
+
+    /// Adds the inserts of doses to a batch.
+    static func add(_ doses: [DoseRecord], to batch: inout WriteBatch) throws {
         let encoder = JSONEncoder.sorted
-        for start in stride(from: 0, to: doses.count, by: 500) {
-            let insert = sql.insert(into: "doses").columns(doseColumns)
-            for d in doses[start..<min(start + 500, doses.count)] {
+        batch.insert(
+            into: "doses",
+            columns: doseColumns,
+            rows: try doses.map { d in
                 let reactions = try d.immediateReactions.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
-                insert.values(
+                return [
                     SQLBind(d.id.lower),
                     SQLBind(d.personID.description),
                     SQLBind(d.appointmentID?.lower),
@@ -742,11 +772,10 @@ public struct CampaignStore: Sendable {
                     SQLBind(reactions),
                     SQLBind(d.recordedBy),
                     SQLBind(d.recordedAt.millisecondsSince1970),
-                    SQLBind(d.recordedAt.millisecondsSince1970)
-                )
+                    SQLBind(d.recordedAt.millisecondsSince1970),
+                ]
             }
-            try await insert.run()
-        }
+        )
     }
 
     /// Registers a lot seen for the first time; a known lot must have the same expiry. Two sites
@@ -803,29 +832,39 @@ public struct CampaignStore: Sendable {
         try await database.read { try await Self.doses(of: [person], on: $0)[person] ?? [] }
     }
 
-    /// What recording a dose needs to know of a person, in one read: the date of birth, where to text
-    /// them (their phone, else their guardian's) and the doses they already have. Nil when unknown.
-    public func doseSubject(
-        _ person: Person.ID
-    ) async throws -> (
-        dateOfBirth: LocalDate, phone: String?, doses: [DoseRecord]
-    )? {
+    /// What recording a dose reads, on one connection: the appointment, its latest screening, a dose
+    /// already stored under the client's id, and the person (birth date, where to text them — their
+    /// phone, else their guardian's — and their doses). Nil when the appointment is unknown.
+    public func doseContext(appointment id: UUID, doseID: UUID?) async throws -> DoseContext? {
         try await database.read { sql in
             guard
-                let row = try await sql.raw(
-                    """
-                    SELECT p.date_of_birth, COALESCE(p.phone, g.phone) AS phone FROM people p
-                    LEFT JOIN people g ON g.id = p.guardian_id WHERE p.id = \(bind: person.description)
-                    """
-                ).first()
+                let appointment = try await sql.select().columns(Self.appointmentColumns.map { SQLIdentifier($0) })
+                    .from("appointments").where("id", .equal, id.lower).first().map(Self.appointment(from:))
             else { return nil }
-            guard let born = LocalDate(iso: try row.decode(column: "date_of_birth", as: String.self)) else {
-                throw StorageError.corruptRow("people.date_of_birth")
+            let screening = try await sql.select().columns(SQLLiteral.all).from("screenings")
+                .where("appointment_id", .equal, id.lower).orderBy("id", .descending).first().map(Self.screening(from:))
+            var existing: DoseRecord?
+            if let doseID {
+                existing = try await sql.select().columns(Self.doseColumns.map { SQLIdentifier($0) }).from("doses")
+                    .where("id", .equal, doseID.lower).first().map(Self.dose(from:))
             }
-            return (
-                born, try row.decode(column: "phone", as: String?.self),
-                try await Self.doses(of: [person], on: sql)[person] ?? []
-            )
+            var person: DoseContext.Person?
+            if let row = try await sql.raw(
+                """
+                SELECT p.date_of_birth, COALESCE(p.phone, g.phone) AS phone FROM people p
+                LEFT JOIN people g ON g.id = p.guardian_id WHERE p.id = \(bind: appointment.personID.description)
+                """
+            ).first() {
+                guard let born = LocalDate(iso: try row.decode(column: "date_of_birth", as: String.self)) else {
+                    throw StorageError.corruptRow("people.date_of_birth")
+                }
+                person = DoseContext.Person(
+                    dateOfBirth: born,
+                    phone: try row.decode(column: "phone", as: String?.self),
+                    doses: try await Self.doses(of: [appointment.personID], on: sql)[appointment.personID] ?? []
+                )
+            }
+            return DoseContext(appointment: appointment, screening: screening, existingDose: existing, person: person)
         }
     }
 
@@ -984,20 +1023,23 @@ public struct CampaignStore: Sendable {
     // MARK: Events
 
     static func insert(_ events: [OutboxEvent], on sql: any SQLDatabase) async throws {
-        guard !events.isEmpty else { return }
-        for start in stride(from: 0, to: events.count, by: 500) {
-            let insert = sql.insert(into: "outbox_events").columns("id", "kind", "subject_id", "payload", "created_at")
-            for e in events[start..<min(start + 500, events.count)] {
-                insert.values(
-                    SQLBind(e.id.lower),
-                    SQLBind(e.kind),
-                    SQLBind(e.subjectID),
-                    SQLBind(e.payload),
-                    SQLBind(e.createdAt.millisecondsSince1970)
-                )
+        var batch = WriteBatch()
+        add(events, to: &batch)
+        _ = try await batch.run(on: sql)
+    }
+
+    /// Adds the inserts of outbox events to a batch.
+    static func add(_ events: [OutboxEvent], to batch: inout WriteBatch) {
+        batch.insert(
+            into: "outbox_events",
+            columns: ["id", "kind", "subject_id", "payload", "created_at"],
+            rows: events.map { e in
+                [
+                    SQLBind(e.id.lower), SQLBind(e.kind), SQLBind(e.subjectID), SQLBind(e.payload),
+                    SQLBind(e.createdAt.millisecondsSince1970),
+                ]
             }
-            try await insert.run()
-        }
+        )
     }
 
     /// Events of a kind, oldest first (for tests and the consumers of later issues).
@@ -1062,4 +1104,26 @@ final class LotCache: Sendable {
             known[product + "\u{1}" + lot] = expiry
         }
     }
+}
+
+/// What recording a dose reads first (see `CampaignStore.doseContext`).
+public struct DoseContext: Sendable {
+    /// What is needed of the person.
+    public struct Person: Sendable {
+        /// Their date of birth.
+        public var dateOfBirth: LocalDate
+        /// Their phone, else their guardian's.
+        public var phone: String?
+        /// Their doses so far.
+        public var doses: [DoseRecord]
+    }
+
+    /// The appointment.
+    public var appointment: Appointment
+    /// Its latest screening.
+    public var screening: Screening?
+    /// A dose already stored under the client's id (a replay).
+    public var existingDose: DoseRecord?
+    /// The person, unless their record is gone.
+    public var person: Person?
 }

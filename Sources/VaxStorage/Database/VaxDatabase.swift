@@ -360,6 +360,7 @@ final class StartSignal: Sendable {
     }
 
     func wait() async {
+        if state.withLock({ $0.signalled }) { return }  // the usual case: no suspension
         await withCheckedContinuation { continuation in
             let ready = state.withLock { state in
                 if !state.signalled { state.waiters.append(continuation) }

@@ -668,16 +668,22 @@ public struct IdentityStore: Sendable {
     }
 
     static func insert(_ message: OutboxMessage, on sql: any SQLDatabase) async throws {
-        try await sql.insert(into: "message_outbox")
-            .columns("id", "channel", "recipient", "purpose", "body", "created_at")
-            .values(
-                SQLBind(message.id.uuidString.lowercased()),
-                SQLBind(message.channel),
-                SQLBind(message.recipient),
-                SQLBind(message.purpose),
-                SQLBind(message.body),
-                SQLBind(message.createdAt.millisecondsSince1970)
-            )
-            .run()
+        var batch = WriteBatch()
+        add(message, to: &batch)
+        _ = try await batch.run(on: sql)
+    }
+
+    /// Adds the insert of an outbox message to a batch.
+    static func add(_ message: OutboxMessage, to batch: inout WriteBatch) {
+        batch.insert(
+            into: "message_outbox",
+            columns: ["id", "channel", "recipient", "purpose", "body", "created_at"],
+            rows: [
+                [
+                    SQLBind(message.id.uuidString.lowercased()), SQLBind(message.channel), SQLBind(message.recipient),
+                    SQLBind(message.purpose), SQLBind(message.body), SQLBind(message.createdAt.millisecondsSince1970),
+                ]
+            ]
+        )
     }
 }

@@ -32,22 +32,30 @@ public enum AuditChain {
     /// Appends entries inside the caller's transaction. On SQLite (one writer) they are chained at once;
     /// on PostgreSQL they are queued, without a lock, and chained by `flush` shortly after the commit.
     static func append(_ entries: [AuditEntry], on sql: any SQLDatabase) async throws {
-        guard !entries.isEmpty else { return }
-        guard sql.dialect.name == "postgresql" else {
+        var batch = WriteBatch()
+        if queue(entries, in: &batch, on: sql) {
+            _ = try await batch.run(on: sql)
+        } else {
             try await chain(entries, on: sql)
-            return
         }
-        for start in stride(from: 0, to: entries.count, by: 500) {
-            let insert = sql.insert(into: "audit_queue").columns(queueColumns)
-            for entry in entries[start..<min(start + 500, entries.count)] {
-                insert.values([
+    }
+
+    /// On PostgreSQL, adds the queueing of entries to a batch and answers true; on SQLite answers
+    /// false: the caller appends them with `append` (chained at once).
+    static func queue(_ entries: [AuditEntry], in batch: inout WriteBatch, on sql: any SQLDatabase) -> Bool {
+        guard sql.dialect.name == "postgresql" else { return false }
+        batch.insert(
+            into: "audit_queue",
+            columns: queueColumns,
+            rows: entries.map { entry in
+                [
                     SQLBind(entry.id.uuidString.lowercased()), SQLBind(entry.occurredAt.millisecondsSince1970),
                     SQLBind(entry.actor), SQLBind(entry.actorRole), SQLBind(entry.actorScope), SQLBind(entry.action),
                     SQLBind(entry.personID?.description), SQLBind(entry.reason), SQLBind(entry.requestID),
-                ])
+                ]
             }
-            try await insert.run()
-        }
+        )
+        return true
     }
 
     static let queueColumns = [
