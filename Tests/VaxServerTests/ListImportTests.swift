@@ -101,6 +101,8 @@ import VaxTestSupport
                     dose1: ["Sinopharm", "01/08/2021", "VC01", "19001"],
                     dose2: ["Moderna", "01/09/2021", "MD01", "19001"]
                 ),
+                // Row 1 again without the ID: the same name, birth date and phone is the same person.
+                Self.row(9, name: "Nguyễn Thị Hoa", phone: "0912 000 001", id: ""),
             ]
             let file = try Spreadsheet.writeXLSX(sheetName: "PL1", rows: rows)
             let first = try await Self.upload(
@@ -133,9 +135,11 @@ import VaxTestSupport
             #expect(fields(9) == ["dose1"])
             #expect(status(10) == "rejected", "Vero Cell may not be followed by Moderna")
             #expect(fields(10) == ["dose2.productCode"])
+            #expect(status(11) == "rejected")
+            #expect(((byRow[11]?["errors"] as? [[String: Any]])?.first?["message"] as? String)?.contains("row 3") == true)
             #expect(first.object["created"] as? Int == 2)
             #expect(first.object["matched"] as? Int == 1)
-            #expect(first.object["rejected"] as? Int == 5)
+            #expect(first.object["rejected"] as? Int == 6)
 
             // The back-entered doses are flagged retrospective; a mixed AstraZeneca -> Pfizer series is green.
             let personID = try #require(byRow[4]?["personId"] as? String)

@@ -155,6 +155,7 @@ extension CampaignService {
             return (parser, outcomes)
         }
         var seen: [String: Int] = [:]
+        var writing: Task<[ImportRowResult], any Error>?
         var next = chunks.first.map { chunk in Task { [parser] in await parse(chunk, with: parser) } }
         for index in chunks.indices {
             guard let parsing = next else { break }
@@ -180,7 +181,9 @@ extension CampaignService {
                                 ]
                             )
                         )
-                    } else if let earlier = seen[parsed.key] {
+                    } else if let earlier = seen[parsed.key]
+                        ?? (parsed.person.nationalID == nil ? seen[parsed.nameKey] : nil)
+                    {
                         results.append(
                             Self.rejected(
                                 rowNumber,
@@ -195,17 +198,28 @@ extension CampaignService {
                         )
                     } else {
                         seen[parsed.key] = rowNumber
+                        // A row without an ID is matched by name, birth date and phone: within the file
+                        // too, since the chunk before may not be committed when this one matches.
+                        if seen[parsed.nameKey] == nil { seen[parsed.nameKey] = rowNumber }
                         pending.append(parsed)
                     }
                 }
             }
+            // This chunk is written while the one before finishes (PostgreSQL takes both at once; on
+            // SQLite it matches and builds its rows while the other holds the writer).
+            let previous = writing
+            writing = Task { [pending, parser] in
+                try await self.writeChunk(pending, parser: parser, actor: actor, now: now)
+            }
             do {
-                results += try await writeChunk(pending, parser: parser, actor: actor, now: now)
+                if let previous { results += try await previous.value }
             } catch {
+                _ = try? await writing?.value
                 next?.cancel()
                 throw error
             }
         }
+        if let writing { results += try await writing.value }
         results.sort { $0.row < $1.row }
         upload.total = results.count
         upload.created = results.count { $0.status == "created" }
@@ -423,6 +437,8 @@ struct RowParser: Sendable {
     struct Parsed: Sendable {
         var row: Int
         var key: String
+        /// Name, birth date and phone: how a row without an ID is matched.
+        var nameKey: String
         var person: Person
         var registration: Registration
         var doses: [PaperDose]
@@ -654,9 +670,8 @@ struct RowParser: Sendable {
             mergedInto: nil,
             createdAt: now
         )
-        let key =
-            person.nationalID.map { "id|\($0.number)" }
-            ?? "n|\(person.foldedName)|\(person.dateOfBirth)|\(person.phone ?? "")"
+        let nameKey = "n|\(person.foldedName)|\(person.dateOfBirth)|\(person.phone ?? "")"
+        let key = person.nationalID.map { "id|\($0.number)" } ?? nameKey
         let registration = Registration(
             id: service.ids.next(at: now),
             personID: person.id,
@@ -679,7 +694,7 @@ struct RowParser: Sendable {
             ])
         }
         return .success(
-            Parsed(row: row, key: key, person: person, registration: registration, doses: doses, nationalID: sealed)
+            Parsed(row: row, key: key, nameKey: nameKey, person: person, registration: registration, doses: doses, nationalID: sealed)
         )
     }
 }

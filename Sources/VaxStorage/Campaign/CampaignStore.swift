@@ -838,7 +838,7 @@ public struct CampaignStore: Sendable {
     public func doseContext(appointment id: UUID, doseID: UUID?) async throws -> DoseContext? {
         try await database.read { sql in
             guard
-                let appointment = try await sql.select().columns(Self.appointmentColumns.map { SQLIdentifier($0) })
+                let appointment = try await sql.select().column(SQLRaw(Self.appointmentColumns.joined(separator: ", ")))
                     .from("appointments").where("id", .equal, id.lower).first().map(Self.appointment(from:))
             else { return nil }
             let screening = try await sql.select().columns(SQLLiteral.all).from("screenings")
@@ -870,7 +870,7 @@ public struct CampaignStore: Sendable {
 
     static func doses(of people: [Person.ID], on sql: any SQLDatabase) async throws -> [Person.ID: [DoseRecord]] {
         guard !people.isEmpty else { return [:] }
-        let rows = try await sql.select().columns(doseColumns.map { SQLIdentifier($0) }).from("doses")
+        let rows = try await sql.select().column(SQLRaw(doseColumns.joined(separator: ", "))).from("doses")
             .where("person_id", .in, people.map(\.description)).orderBy("administered_at").orderBy("dose_number").all()
         return Dictionary(grouping: try rows.map(dose(from:)), by: \.personID)
     }
