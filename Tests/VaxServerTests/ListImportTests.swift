@@ -136,7 +136,9 @@ import VaxTestSupport
             #expect(status(10) == "rejected", "Vero Cell may not be followed by Moderna")
             #expect(fields(10) == ["dose2.productCode"])
             #expect(status(11) == "rejected")
-            #expect(((byRow[11]?["errors"] as? [[String: Any]])?.first?["message"] as? String)?.contains("row 3") == true)
+            #expect(
+                ((byRow[11]?["errors"] as? [[String: Any]])?.first?["message"] as? String)?.contains("row 3") == true
+            )
             #expect(first.object["created"] as? Int == 2)
             #expect(first.object["matched"] as? Int == 1)
             #expect(first.object["rejected"] as? Int == 6)

@@ -694,7 +694,15 @@ struct RowParser: Sendable {
             ])
         }
         return .success(
-            Parsed(row: row, key: key, nameKey: nameKey, person: person, registration: registration, doses: doses, nationalID: sealed)
+            Parsed(
+                row: row,
+                key: key,
+                nameKey: nameKey,
+                person: person,
+                registration: registration,
+                doses: doses,
+                nationalID: sealed
+            )
         )
     }
 }
