@@ -30,12 +30,7 @@ public struct AuditChainer: Service {
             return
         }
         var migrated = false
-        while !Task.isCancelledOrShuttingDown {
-            do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-            } catch {
-                break
-            }
+        await repeatUntilShutdown(every: interval) {
             do {
                 // The server migrates as it starts; the queue exists once that is done.
                 if !migrated { migrated = try await migrations.isUpToDate(database) }

@@ -28,14 +28,7 @@ public struct IdentityPurger: Service {
 
     public func run() async throws {
         // Sleep first: the database is migrated as the server starts.
-        while !Task.isCancelledOrShuttingDown {
-            do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-            } catch {
-                return
-            }
-            await purgeOnce()
-        }
+        await repeatUntilShutdown(every: interval) { await purgeOnce() }
     }
 
     /// One pass; failures are logged and retried at the next pass.
@@ -57,4 +50,16 @@ public struct IdentityPurger: Service {
 extension Task where Success == Never, Failure == Never {
     /// Whether the current task is cancelled or the service group is shutting down.
     static var isCancelledOrShuttingDown: Bool { Task.isCancelled || Task.isShuttingDownGracefully }
+}
+
+/// Sleeps `interval`, runs `pass`, and again, until the graceful shutdown (or cancellation).
+func repeatUntilShutdown(every interval: Duration, _ pass: () async -> Void) async {
+    while !Task.isCancelledOrShuttingDown {
+        do {
+            try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        } catch {
+            return
+        }
+        await pass()
+    }
 }

@@ -107,23 +107,32 @@ public struct IdentityStore: Sendable {
     public func reserveAttempt(username hash: String, limit: Int, at now: Date) async throws -> AttemptReservation {
         try await database.write { sql in
             let millis = now.millisecondsSince1970
-            try await sql.insert(into: "sign_in_attempts")
-                .columns("username_hash", "failed_attempts", "locked_until", "updated_at")
-                .values(SQLBind(hash), SQLBind(0), SQLLiteral.null, SQLBind(millis))
-                .ignoringConflicts(with: "username_hash").run()
-            let taken = try await sql.update("sign_in_attempts")
-                .set(SQLIdentifier("failed_attempts"), to: SQLRaw("failed_attempts + 1"))
-                .set("updated_at", to: millis)
-                .where("username_hash", .equal, hash).where("failed_attempts", .lessThan, limit)
-                .where {
-                    $0.where("locked_until", .is, SQLLiteral.null).orWhere("locked_until", .lessThanOrEqual, millis)
-                }
-                .returning("failed_attempts").first()
-            if let taken { return .allowed(attempt: try taken.decode(column: "failed_attempts", as: Int.self)) }
-            let until = try await sql.select().column("locked_until").from("sign_in_attempts")
-                .where("username_hash", .equal, hash).first()?.decode(column: "locked_until", as: Int64?.self)
-            guard let until, until > millis else { return .busy }
-            return .locked(until: Date(millisecondsSince1970: until))
+            // Twice at most: on PostgreSQL a concurrent success may delete the row between our insert
+            // (which then did nothing) and our update (which then finds nothing); the second round
+            // inserts it afresh. That attempt is then judged on its own, not answered "busy".
+            for _ in 0..<2 {
+                try await sql.insert(into: "sign_in_attempts")
+                    .columns("username_hash", "failed_attempts", "locked_until", "updated_at")
+                    .values(SQLBind(hash), SQLBind(0), SQLLiteral.null, SQLBind(millis))
+                    .ignoringConflicts(with: "username_hash").run()
+                let taken = try await sql.update("sign_in_attempts")
+                    .set(SQLIdentifier("failed_attempts"), to: SQLRaw("failed_attempts + 1"))
+                    .set("updated_at", to: millis)
+                    .where("username_hash", .equal, hash).where("failed_attempts", .lessThan, limit)
+                    .where {
+                        $0.where("locked_until", .is, SQLLiteral.null).orWhere("locked_until", .lessThanOrEqual, millis)
+                    }
+                    .returning("failed_attempts").first()
+                if let taken { return .allowed(attempt: try taken.decode(column: "failed_attempts", as: Int.self)) }
+                guard
+                    let row = try await sql.select().column("locked_until").from("sign_in_attempts")
+                        .where("username_hash", .equal, hash).first()
+                else { continue }
+                let until = try row.decode(column: "locked_until", as: Int64?.self)
+                guard let until, until > millis else { return .busy }
+                return .locked(until: Date(millisecondsSince1970: until))
+            }
+            return .busy
         }
     }
 
