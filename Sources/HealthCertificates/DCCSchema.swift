@@ -32,7 +32,12 @@ public struct DCCSchema: Sendable {
     /// The first violation found, as "path: what is wrong"; nil when the payload conforms.
     public func violation(of payload: CBOR, mode: Mode) -> String? {
         var context = Context(root: root, mode: mode)
-        return context.check(payload, against: root, path: "$")
+        if let problem = context.check(payload, against: root, path: "$") { return problem }
+        // The schema checks the birth date's shape only; an issuer also refuses a day that does not exist.
+        if mode == .issuing, let dob = payload["dob"]?.text, dob.count == 10, !Context.isDate(dob) {
+            return "$.dob: \(dob) is not a calendar date"
+        }
+        return nil
     }
 
     /// A schema node: the parsed JSON object.

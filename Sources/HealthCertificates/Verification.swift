@@ -310,8 +310,11 @@ public enum HC1 {
         public var claims: CertificateClaims
     }
 
-    /// Signs the claims and returns the QR text.
+    /// Checks the payload strictly against schema 1.3.0, signs the claims and returns the QR text.
     public static func issue(_ claims: CertificateClaims, key: SigningKey, kid: [UInt8]) throws -> String {
+        if let problem = DCCSchema.v1_3_0.violation(of: claims.payload, mode: .issuing) {
+            throw CertificateFailure(.schema, problem)
+        }
         let message = try COSESign1.sign(payload: claims.cbor.encoded(), key: key, kid: kid)
         return prefix + Base45.encode(Deflate.compress(message.encoded()))
     }
