@@ -93,6 +93,22 @@ let package = Package(
             resources: [.copy("Resources/schema")],
             swiftSettings: swiftSettings
         ),
+        // libqrencode, the only C dependency (Debian: libqrencode-dev).
+        .systemLibrary(
+            name: "CQRencode",
+            pkgConfig: "libqrencode",
+            providers: [.apt(["libqrencode-dev"])]
+        ),
+        // QR codes as SVG and PNG, drawn by libqrencode.
+        .target(
+            name: "QRCode",
+            dependencies: [
+                "CQRencode",
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The Hummingbird application: middleware, API handlers, background services.
         .target(
             name: "VaxServer",
@@ -115,6 +131,7 @@ let package = Package(
         .executableTarget(
             name: "vaxtrace",
             dependencies: [
+                "HealthCertificates",
                 "VaxDomain",
                 "VaxServer",
                 "VaxStorage",
@@ -166,7 +183,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HealthCertificatesTests",
-            dependencies: ["HealthCertificates", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["HealthCertificates", "QRCode", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system packages Vaxtrace needs on Debian 12 / Ubuntu (run as root, or with sudo).
-#   run:  nothing beyond the Swift toolchain (SQLite is embedded)
+#   run:  libqrencode (QR codes) and zlib headers (certificate compression); SQLite is embedded
 #   test: a PostgreSQL server for the throwaway test database, python3 (port probe, and a virtual
 #         environment for schemathesis from PyPI), zbarimg (a real QR decoder for the QR tests)
 set -euo pipefail
@@ -13,6 +13,9 @@ if [ "$what" = test ] || [ "$what" = bench ]; then
   command -v psql >/dev/null || need+=(postgresql-client)
   command -v zbarimg >/dev/null || need+=(zbar-tools)
 fi
+[ -f /usr/include/qrencode.h ] || need+=(libqrencode-dev)
+[ -f /usr/include/zlib.h ] || need+=(zlib1g-dev)
+command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v openssl >/dev/null || need+=(openssl)
 command -v curl >/dev/null || need+=(curl)
 if [ ${#need[@]} -gt 0 ]; then
