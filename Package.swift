@@ -113,11 +113,15 @@ let package = Package(
         .target(
             name: "VaxServer",
             dependencies: [
+                "HealthCertificates",
+                "QRCode",
                 "VaxAPI",
                 "VaxDomain",
                 "VaxSheets",
                 "VaxStorage",
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),

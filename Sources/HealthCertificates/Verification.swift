@@ -276,7 +276,9 @@ public struct HC1Verifier: Sendable {
         if let problem = DCCSchema.v1_3_3.violation(of: claims.payload, mode: .accepting) {
             return CertificateFailure(.schema, problem)
         }
-        let now = clock()
+        // CWT times are whole seconds: compare in whole seconds, so a certificate checked in the second
+        // it was issued is not "not yet valid" by a rounding error.
+        let now = Date(timeIntervalSince1970: clock().timeIntervalSince1970.rounded(.down))
         if now < claims.issuedAt {
             return CertificateFailure(.notYetValid, "issued at \(claims.issuedAt), after the validation time \(now)")
         }

@@ -29,6 +29,8 @@ struct IdentityHarness: Sendable {
     let service: IdentityService
     let clock: TestClock
     let audit: SQLAuditRepository
+    /// The certificate service on the same database (its issuer runs only when a test calls it).
+    let certificates: CertificateService
 
     /// How many audit entries have an action.
     func auditCount(action: String) async throws -> Int {
@@ -85,12 +87,40 @@ func withIdentityApp(
                         store: store,
                         service: service,
                         clock: clock,
-                        audit: SQLAuditRepository(database: database)
+                        audit: SQLAuditRepository(database: database),
+                        certificates: certificateService(database, configuration, clock: clock)
                     )
                 )
             }
         }
     }
+}
+
+/// A certificate service like the app's, on a second connection to its database.
+func certificateService(
+    _ database: VaxDatabase,
+    _ configuration: AppConfiguration,
+    clock: TestClock
+) throws
+    -> CertificateService
+{
+    let vault = try configuration.nationalIDVault()
+    let people = SQLPersonRepository(database: database, vault: vault)
+    let registry = PersonRegistry(
+        people: people,
+        units: SQLAdminUnitRepository(database: database),
+        audit: SQLAuditRepository(database: database),
+        priorityGroups: SQLPriorityGroupRepository(database: database),
+        clock: clock.wallClock
+    )
+    return CertificateService(
+        database: database,
+        people: people,
+        registry: registry,
+        vault: vault,
+        settings: configuration.certificates,
+        clock: clock.wallClock
+    )
 }
 
 extension TestClientProtocol {

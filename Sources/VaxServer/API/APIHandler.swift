@@ -14,6 +14,7 @@ struct APIHandler: APIProtocol {
     let identity: IdentityService
     let audit: any AuditRepository
     let campaign: CampaignService
+    let certificates: CertificateService
 
     // MARK: Health
 

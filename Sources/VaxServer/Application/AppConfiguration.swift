@@ -1,5 +1,6 @@
 import Configuration
 import Foundation
+import HealthCertificates
 import Logging
 import VaxStorage
 
@@ -43,6 +44,8 @@ public struct AppConfiguration: Sendable {
     public var smsGatewayUsername: String
     /// The SMS provider's password (`sms.gateway.password`, `SMS_GATEWAY_PASSWORD`).
     public var smsGatewayPassword: String
+    /// Certificate issuing (`CERT_VALIDITY_MONTHS`, `CERT_COUNTRY`, `CERT_ISSUER`, `CERT_TRUST_LIST_FILE`).
+    public var certificates: CertificateSettings
 
     /// The default database: an SQLite file under `./var/`.
     public static let defaultDatabaseURL = "sqlite://var/vaxtrace.sqlite"
@@ -133,6 +136,29 @@ public struct AppConfiguration: Sendable {
         }
         smsGatewayUsername = reader.string(forKey: "sms.gateway.username", default: "")
         smsGatewayPassword = reader.string(forKey: "sms.gateway.password", isSecret: true, default: "")
+        certificates = CertificateSettings()
+        certificates.validityMonths = reader.int(forKey: "cert.validity.months", default: 12)
+        guard (1...60).contains(certificates.validityMonths) else {
+            throw ConfigurationError(key: "CERT_VALIDITY_MONTHS", reason: "1 to 60 months")
+        }
+        certificates.country = reader.string(forKey: "cert.country", default: "VN")
+        guard certificates.country.count == 2, certificates.country.allSatisfy({ $0.isASCII && $0.isUppercase }) else {
+            throw ConfigurationError(key: "CERT_COUNTRY", reason: "an ISO 3166 alpha-2 code such as VN")
+        }
+        certificates.issuer = reader.string(forKey: "cert.issuer", default: "Ministry of Health of Viet Nam")
+        guard (1...80).contains(certificates.issuer.count) else {
+            throw ConfigurationError(key: "CERT_ISSUER", reason: "1 to 80 characters")
+        }
+        if let path = reader.string(forKey: "cert.trust.list.file") {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ConfigurationError(key: "CERT_TRUST_LIST_FILE", reason: "cannot read \(path)")
+            }
+            do {
+                certificates.foreignTrust = try TrustListDocument.decode(data).trust
+            } catch {
+                throw ConfigurationError(key: "CERT_TRUST_LIST_FILE", reason: error.description)
+            }
+        }
     }
 
     /// The vault for national IDs. Without a configured key, an SQLite database under `./var/` gets a

@@ -95,6 +95,22 @@ public func buildApplication(
             body: .init(byteBuffer: ByteBuffer(string: APIDocumentPage.html))
         )
     }
+    let certificates = CertificateService(
+        database: database,
+        people: people,
+        registry: registry,
+        vault: vault,
+        settings: configuration.certificates,
+        clock: clock,
+        logger: logger
+    )
+    router.get("/verify") { _, _ in
+        Response(
+            status: .ok,
+            headers: [.contentType: "text/html; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: VerificationPage.html))
+        )
+    }
     let handler = APIHandler(
         database: database,
         migrations: migrations,
@@ -109,7 +125,8 @@ public func buildApplication(
             units: units,
             vault: vault,
             clock: clock
-        )
+        ),
+        certificates: certificates
     )
     try handler.registerHandlers(on: router, middlewares: [PolicyMiddleware(identity: identity)])
 
@@ -122,6 +139,7 @@ public func buildApplication(
         services: database.services + [
             IdentityPurger(store: identityStore, clock: clock, logger: logger),
             AuditChainer(database: database, migrations: migrations, logger: logger),
+            CertificateIssuer(service: certificates, database: database, migrations: migrations),
         ],
         logger: logger
     )
@@ -139,6 +157,12 @@ public func buildApplication(
             units: units,
             logger: logger
         )
+        // A development or demo database signs certificates with keys made on the spot; production
+        // makes its keys with `vaxtrace keys rotate`.
+        if seedDemoData, try await certificates.keys().isEmpty {
+            try await certificates.rotateKeys(algorithm: .es256)
+            logger.info("created development certificate signing keys (ES256)")
+        }
     }
     return app
 }

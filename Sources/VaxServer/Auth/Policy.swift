@@ -64,6 +64,11 @@ public enum Policy {
         "decideAdverseEventInvestigation": [.districtOfficial, .provinceOfficial, .systemAdmin],
         "reviewAdverseEventCausality": [.provinceOfficial, .systemAdmin],
         "listNotifications": officials,
+        "getCertificateTrustList": nil,
+        "getCertificateRevocations": nil,
+        "verifyCertificate": nil,
+        "listCertificates": staffWithPeople.union([.citizen]),
+        "getCertificateQR": staffWithPeople.union([.citizen]),
     ]
 
     /// Decides whether `principal` may call `operationID`.

@@ -12,6 +12,7 @@ import VaxDomain
 public struct NationalIDVault: Sendable {
     private let sealingKey: SymmetricKey
     private let hashingKey: SymmetricKey
+    private let signingKeysKey: SymmetricKey
 
     /// A vault from the master key.
     public init(masterKey: SymmetricKey) throws(NationalIDVaultError) {
@@ -26,6 +27,25 @@ public struct NationalIDVault: Sendable {
             info: Data("vaxtrace national-id hmac v1".utf8),
             outputByteCount: 32
         )
+        signingKeysKey = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: masterKey,
+            info: Data("vaxtrace signing-keys aes-gcm v1".utf8),
+            outputByteCount: 32
+        )
+    }
+
+    /// A certificate signing private key (PKCS#8 DER) sealed for storage, base64 of nonce ‖ ciphertext ‖ tag,
+    /// under its own key derived from the same master key.
+    public func sealSigningKey(_ pkcs8: [UInt8]) throws -> String {
+        let box = try AES.GCM.seal(pkcs8, using: signingKeysKey)
+        guard let combined = box.combined else { throw NationalIDVaultError.badKey("AES-GCM gave no output") }
+        return combined.base64EncodedString()
+    }
+
+    /// The PKCS#8 DER inside a sealed signing key; throws when it was sealed with another key or altered.
+    public func openSigningKey(_ sealed: String) throws -> [UInt8] {
+        guard let data = Data(base64Encoded: sealed) else { throw NationalIDVaultError.corrupt }
+        return [UInt8](try AES.GCM.open(try AES.GCM.SealedBox(combined: data), using: signingKeysKey))
     }
 
     /// A vault from the base64 text of the master key, as configuration holds it.

@@ -9,5 +9,6 @@ public enum VaxtraceMigrations {
         m0005Identity,
         m0006Campaign,
         m0007AuditQueue,
+        m0008Certificates,
     ]
 }
