@@ -2,7 +2,8 @@
 # Installs the system packages Vaxtrace needs on Debian 12 / Ubuntu (run as root, or with sudo).
 #   run:  libqrencode (QR codes) and zlib headers (certificate compression); SQLite is embedded
 #   test: a PostgreSQL server for the throwaway test database, python3 (port probe, and a virtual
-#         environment for schemathesis from PyPI), zbarimg (a real QR decoder for the QR tests)
+#         environment for schemathesis from PyPI), zbarimg (a real QR decoder for the QR tests),
+#         Chromium and its driver (the /verify page is checked in a real browser through Selenium)
 set -euo pipefail
 what=${1:-run}
 need=()
@@ -12,6 +13,8 @@ if [ "$what" = test ] || [ "$what" = bench ]; then
   python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
   command -v psql >/dev/null || need+=(postgresql-client)
   command -v zbarimg >/dev/null || need+=(zbar-tools)
+  command -v chromium >/dev/null || need+=(chromium)
+  command -v chromedriver >/dev/null || need+=(chromium-driver)
 fi
 [ -f /usr/include/qrencode.h ] || need+=(libqrencode-dev)
 [ -f /usr/include/zlib.h ] || need+=(zlib1g-dev)

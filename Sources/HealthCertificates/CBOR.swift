@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Maps keep their order as received, so a decoded item re-encodes to the same bytes when the input
 /// was deterministic; ``CBOR/encoded()`` always writes definite lengths and the shortest heads.
-public indirect enum CBOR: Hashable, Sendable {
+public enum CBOR: Hashable, Sendable {
     case unsigned(UInt64)
     /// A negative integer: the value is `-1 - n`.
     case negative(UInt64)
@@ -12,7 +12,7 @@ public indirect enum CBOR: Hashable, Sendable {
     case text(String)
     case array([CBOR])
     case map([Pair])
-    case tagged(UInt64, CBOR)
+    indirect case tagged(UInt64, CBOR)
     case bool(Bool)
     case null
     case undefined
@@ -185,22 +185,25 @@ extension CBOR {
     /// Decodes exactly one item that fills `bytes`. Tolerant: indefinite lengths, any tags, non-shortest
     /// heads and floats of every width are accepted; trailing bytes, truncation, invalid UTF-8 and
     /// reserved values are not.
-    public static func decode(_ bytes: some Collection<UInt8>, limits: Limits = Limits()) throws(CBORError) -> CBOR {
-        var reader = Reader(bytes: Array(bytes), limits: limits)
-        let item = try reader.item(depth: 0)
-        guard reader.offset == reader.bytes.count else {
-            throw CBORError(reason: "\(reader.bytes.count - reader.offset) bytes after the item", offset: reader.offset)
+    public static func decode(_ bytes: [UInt8], limits: Limits = Limits()) throws(CBORError) -> CBOR {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(CBORError) -> CBOR in
+            var reader = Reader(bytes: buffer, limits: limits)
+            let item = try reader.item(depth: 0)
+            guard reader.offset == buffer.count else {
+                throw CBORError(reason: "\(buffer.count - reader.offset) bytes after the item", offset: reader.offset)
+            }
+            return item
         }
-        return item
     }
 
+    /// Reads items from memory that outlives it (the buffer of `decode`'s array).
     struct Reader {
-        let bytes: [UInt8]
+        let bytes: UnsafeBufferPointer<UInt8>
         let limits: Limits
         var offset = 0
         var items = 0
 
-        init(bytes: [UInt8], limits: Limits) {
+        init(bytes: UnsafeBufferPointer<UInt8>, limits: Limits) {
             self.bytes = bytes
             self.limits = limits
         }
@@ -213,7 +216,7 @@ extension CBOR {
             return bytes[offset]
         }
 
-        mutating func take(_ count: UInt64) throws(CBORError) -> ArraySlice<UInt8> {
+        mutating func take(_ count: UInt64) throws(CBORError) -> Slice<UnsafeBufferPointer<UInt8>> {
             guard count <= UInt64(bytes.count - offset) else { throw fail("length \(count) runs past the end") }
             defer { offset += Int(count) }
             return bytes[offset..<offset + Int(count)]
@@ -252,11 +255,14 @@ extension CBOR {
             case 2:
                 return .bytes(try string(major: 2, arg))
             case 3:
-                let utf8 = try string(major: 3, arg)
-                guard let s = String(validating: utf8, as: UTF8.self) else {
-                    throw CBORError(reason: "text is not valid UTF-8", offset: start)
+                let text: String?
+                if let arg {
+                    text = String(validating: try take(arg), as: UTF8.self)
+                } else {
+                    text = String(validating: try string(major: 3, nil), as: UTF8.self)
                 }
-                return .text(s)
+                guard let text else { throw CBORError(reason: "text is not valid UTF-8", offset: start) }
+                return .text(text)
             case 4:
                 var items: [CBOR] = []
                 if let arg {

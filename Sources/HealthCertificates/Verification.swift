@@ -200,8 +200,14 @@ public struct VerificationResult: Sendable {
     /// The holder's name as printed (family then given name) and date of birth: what a verifier shows.
     public var holderName: String?
     public var dateOfBirth: String?
-    /// The decoded content (the hcert payload, or the SMART Health Card's credential subject).
-    public var content: JSONValue?
+    /// The decoded content (the hcert payload, or the SMART Health Card's credential subject), made
+    /// from the payload only when asked for (most verifications never show it).
+    public var content: JSONValue? {
+        get { storedContent ?? payload.map(JSONValue.init) }
+        set { storedContent = newValue }
+    }
+    var storedContent: JSONValue?
+    var payload: CBOR?
 
     public var isValid: Bool { failure == nil }
 
@@ -244,7 +250,7 @@ public struct HC1Verifier: Sendable {
         result.holderName = [name.familyName ?? name.familyNameICAO, name.givenName ?? name.givenNameICAO]
             .compactMap { $0 }.joined(separator: " ")
         result.dateOfBirth = claims.certificate.dateOfBirth
-        result.content = JSONValue(claims.payload)
+        result.payload = claims.payload
         result.failure = check(message: message, claims: claims)
         return result
     }
@@ -286,6 +292,7 @@ public struct HC1Verifier: Sendable {
         if now > claims.expiresAt {
             return CertificateFailure(.expired, "expired at \(claims.expiresAt)")
         }
+        guard !revoked.isEmpty else { return nil }
         for ci in claims.certificateIDs {
             let country = claims.issuer ?? ""
             if revoked.contains(RevocationHash.uci(ci))
@@ -323,7 +330,13 @@ public enum HC1 {
 
     /// Removes the context identifier; nil when the text is not an HC1 text.
     public static func unprefix(_ text: String) -> Substring? {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        // ASCII white space around a pasted or scanned text is ignored (Foundation's trimming costs more
+        // than the rest of the decoding).
+        let utf8 = text.utf8
+        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        guard let first = utf8.firstIndex(where: { !isSpace($0) }), let last = utf8.lastIndex(where: { !isSpace($0) })
+        else { return nil }
+        let trimmed = text[first...last]
         guard trimmed.hasPrefix(prefix) else { return nil }
         return trimmed.dropFirst(prefix.count)
     }

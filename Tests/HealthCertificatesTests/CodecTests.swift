@@ -108,6 +108,28 @@ func hexString(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", 
     }
 }
 
+@Suite struct ZlibTests {
+    @Test func storedAndCompressedStreamsBothInflateAndDamageIsCaught() throws {
+        let text = Array(String(repeating: "Nguyễn Bảo Duy 1990-04-14 ", count: 40).utf8)
+        let stored = Deflate.compress(text)  // what we write: stored blocks
+        #expect(stored.count > text.count && stored[0] & 0x0F == 8)  // zlib, deflate method
+        #expect(try Deflate.decompress(stored) == text)
+        // Python's zlib.compress(text, 9) of the same bytes: dynamic Huffman blocks, through zlib.
+        let compressed = try #require(
+            Data(base64Encoded: "eNrzSy+tfLi7NU/B6eGuxfkKLqWVCoaWlga6Bia6hiYKfqOyo7KjsqOyg0YWAIcXr3g=")
+        )
+        #expect(try Deflate.decompress([UInt8](compressed)) == text)
+        var badChecksum = stored
+        badChecksum[badChecksum.count - 1] ^= 1
+        #expect(throws: Deflate.DecompressionError.self) { try Deflate.decompress(badChecksum) }
+        var badLength = stored
+        badLength[3] ^= 1
+        #expect(throws: Deflate.DecompressionError.self) { try Deflate.decompress(badLength) }
+        #expect(throws: Deflate.DecompressionError.self) { try Deflate.decompress(Array(stored.dropLast(5))) }
+        #expect(throws: Deflate.DecompressionError.self) { try Deflate.decompress(stored, maxOutput: 100) }
+    }
+}
+
 @Suite struct NamesAndIdentifiersTests {
     @Test func vietnameseNamesTransliterateAsTheVietnameseCertificatesDo() {
         #expect(ICAOTransliteration.transliterate("Nguyễn") == "NGUYEN")

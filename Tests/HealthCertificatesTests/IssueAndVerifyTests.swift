@@ -38,11 +38,17 @@ struct TestSigner {
         )
     }
 
-    func issue(_ certificate: DigitalCovidCertificate = .sample, months: Int = 12) throws -> String {
+    func issue(
+        _ certificate: DigitalCovidCertificate = .sample,
+        months: Int = 12,
+        at issued: Date = issued
+    ) throws
+        -> String
+    {
         let claims = CertificateClaims(
             issuer: "VN",
-            issuedAt: Self.issued,
-            expiresAt: Self.issued.addingTimeInterval(Double(months) * 30.44 * 86400),
+            issuedAt: issued,
+            expiresAt: issued.addingTimeInterval(Double(months) * 30.44 * 86400),
             certificate: certificate
         )
         return try HC1.issue(claims, key: key, kid: kid)

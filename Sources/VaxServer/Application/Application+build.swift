@@ -111,6 +111,13 @@ public func buildApplication(
             body: .init(byteBuffer: ByteBuffer(string: VerificationPage.html))
         )
     }
+    router.get("/verify.js") { _, _ in
+        Response(
+            status: .ok,
+            headers: [.contentType: "text/javascript; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: VerificationPage.script))
+        )
+    }
     let handler = APIHandler(
         database: database,
         migrations: migrations,

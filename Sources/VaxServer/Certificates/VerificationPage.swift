@@ -1,6 +1,8 @@
 /// The public certificate verification page (`/verify`): paste the QR text, or scan the QR with the
 /// phone's camera where the browser has `BarcodeDetector`. It shows the verdict and the holder's name
-/// and date of birth only, in Vietnamese and English. No script or style from elsewhere.
+/// and date of birth only, in Vietnamese and English. Its script is served from `/verify.js`, so the
+/// Content-Security-Policy (`default-src 'self'`) needs no exception; nothing comes from elsewhere. The
+/// form posts, so a certificate's text never lands in a URL, a log or the browser history.
 enum VerificationPage {
     static let html = #"""
         <!doctype html>
@@ -8,6 +10,7 @@ enum VerificationPage {
         <head>
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
+        <link rel="icon" href="data:,">
         <title>Kiểm tra chứng nhận tiêm chủng · Verify a vaccination certificate</title>
         <style>
           body { font: 16px/1.5 system-ui, sans-serif; margin: 0 auto; max-width: 40rem; padding: 1rem; color: #111; }
@@ -27,7 +30,8 @@ enum VerificationPage {
         <h1>Kiểm tra chứng nhận tiêm chủng <span class="en">/ Verify a vaccination certificate</span></h1>
         <p>Dán nội dung mã QR (bắt đầu bằng <code>HC1:</code>) hoặc quét mã bằng camera.
           <span class="en">Paste the QR text (starting with <code>HC1:</code>) or scan the code with the camera.</span></p>
-        <form id="form">
+        <noscript><p>Trang này cần JavaScript. / This page needs JavaScript.</p></noscript>
+        <form id="form" method="post">
           <label for="text">Nội dung mã QR <span class="en">/ QR text</span></label>
           <textarea id="text" name="text" required spellcheck="false" autocomplete="off"></textarea>
           <button type="submit" id="check">Kiểm tra <span class="en">/ Verify</span></button>
@@ -42,7 +46,12 @@ enum VerificationPage {
             <dt>Ngày sinh <span class="en">/ Date of birth</span></dt><dd id="dob"></dd>
           </dl>
         </div>
-        <script>
+        <script src="/verify.js" defer></script>
+        </body>
+        </html>
+        """#
+
+    static let script = #"""
         const reasons = {
           format: ["Đây không phải mã chứng nhận hợp lệ.", "This is not a certificate code."],
           decode: ["Không đọc được nội dung chứng nhận.", "The certificate cannot be read."],
@@ -100,8 +109,5 @@ enum VerificationPage {
             tick();
           });
         }
-        </script>
-        </body>
-        </html>
         """#
 }
