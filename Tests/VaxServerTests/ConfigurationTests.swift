@@ -41,6 +41,13 @@ import VaxTestSupport
             ("log.level", "loud", "LOG_LEVEL"),
             ("units.provinces", "19,abc", "UNITS_PROVINCES"),
             ("http.body.limit", 10, "HTTP_BODY_LIMIT"),
+            ("cert.validity.months", 0, "CERT_VALIDITY_MONTHS"),
+            ("cert.validity.months", 61, "CERT_VALIDITY_MONTHS"),
+            ("cert.country", "Viet Nam", "CERT_COUNTRY"),
+            ("cert.country", "vn", "CERT_COUNTRY"),
+            ("cert.issuer", "", "CERT_ISSUER"),
+            ("cert.trust.list.file", "/nonexistent/trust-list.json", "CERT_TRUST_LIST_FILE"),
+            ("cert.trust.list.file", "Package.swift", "CERT_TRUST_LIST_FILE"),
         ]
         for (key, value, name) in cases {
             #expect(throws: ConfigurationError.self) { try configuration([key: value]) }

@@ -1046,16 +1046,21 @@ public struct CampaignStore: Sendable {
     public func events(kind: String, limit: Int) async throws -> [OutboxEvent] {
         try await database.read { sql in
             try await sql.select().columns("id", "kind", "subject_id", "payload", "created_at").from("outbox_events")
-                .where("kind", .equal, kind).orderBy("created_at").limit(limit).all().map { row in
-                    OutboxEvent(
-                        id: try row.uuid("id"),
-                        kind: try row.decode(column: "kind", as: String.self),
-                        subjectID: try row.decode(column: "subject_id", as: String.self),
-                        payload: try row.decode(column: "payload", as: String.self),
-                        createdAt: try row.date("created_at")
-                    )
-                }
+                .where("kind", .equal, kind).orderBy("created_at").limit(limit).all().map(OutboxEvent.init(row:))
         }
+    }
+}
+
+extension OutboxEvent {
+    /// An event from a row of `outbox_events` (id, kind, subject_id, payload, created_at).
+    init(row: any SQLRow) throws {
+        self.init(
+            id: try row.uuid("id"),
+            kind: try row.decode(column: "kind", as: String.self),
+            subjectID: try row.decode(column: "subject_id", as: String.self),
+            payload: try row.decode(column: "payload", as: String.self),
+            createdAt: try row.date("created_at")
+        )
     }
 }
 

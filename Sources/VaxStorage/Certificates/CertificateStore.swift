@@ -251,15 +251,7 @@ public struct CertificateStore: Sendable {
                 AND NOT EXISTS (SELECT 1 FROM outbox_deliveries d WHERE d.consumer = \(bind: Self.consumer) AND d.event_id = e.id)
                 ORDER BY e.created_at, e.id LIMIT \(bind: limit)
                 """
-            ).all().map { row in
-                OutboxEvent(
-                    id: try row.uuid("id"),
-                    kind: try row.decode(column: "kind", as: String.self),
-                    subjectID: try row.decode(column: "subject_id", as: String.self),
-                    payload: try row.decode(column: "payload", as: String.self),
-                    createdAt: try row.date("created_at")
-                )
-            }
+            ).all().map(OutboxEvent.init(row:))
         }
     }
 
