@@ -100,16 +100,6 @@ public struct DigitalCovidCertificate: Sendable, Equatable {
         case recovery = "r"
     }
 
-    public var kinds: [Kind] {
-        (vaccinations.isEmpty ? [] : [.vaccination]) + (tests.isEmpty ? [] : [.test])
-            + (recoveries.isEmpty ? [] : [.recovery])
-    }
-
-    /// The UVCIs of every entry.
-    public var certificateIDs: [String] {
-        vaccinations.map(\.certificateID) + (tests + recoveries).compactMap { $0["ci"]?.text }
-    }
-
     // MARK: CBOR
 
     public var cbor: CBOR {

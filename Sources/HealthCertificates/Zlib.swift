@@ -83,7 +83,7 @@ public enum Deflate {
         var input = ByteBuffer(bytes: bytes)
         var output: ByteBuffer
         do {
-            output = try input.decompress(with: algorithm(wrapper, level: 9), maxSize: maxOutput)
+            output = try input.decompress(with: algorithm(wrapper), maxSize: maxOutput)
         } catch let error as CompressNIOError where error == .bufferOverflow {
             throw DecompressionError(reason: "inflates to more than \(maxOutput) bytes")
         } catch {
@@ -102,8 +102,9 @@ public enum Deflate {
         return inflated
     }
 
-    static func algorithm(_ wrapper: Wrapper, level: Int32) -> CompressionAlgorithm {
-        let configuration = ZlibConfiguration(windowSize: 15, compressionLevel: level)
+    /// The decompression algorithm (a 32 KiB window reads any stream).
+    static func algorithm(_ wrapper: Wrapper) -> CompressionAlgorithm {
+        let configuration = ZlibConfiguration(windowSize: 15)
         return wrapper == .zlib ? .zlib(configuration: configuration) : .deflate(configuration: configuration)
     }
 

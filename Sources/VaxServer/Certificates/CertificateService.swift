@@ -264,7 +264,7 @@ public struct CertificateService: Sendable {
             hc1: hc1,
             issuedAt: now,
             expiresAt: expires,
-            revocationHash: Self.hex(RevocationHash.uci(uvci))
+            revocationHash: Hex.encode(RevocationHash.uci(uvci))
         )
         _ = try await store.record(
             stored,
@@ -273,8 +273,6 @@ public struct CertificateService: Sendable {
             at: now
         )
     }
-
-    static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 
     /// A Vietnamese full name is family name first: "Nguyễn Bảo Duy" -> ("Nguyễn", "Bảo Duy").
     static func split(_ fullName: String) -> (String, String?) {
