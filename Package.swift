@@ -109,6 +109,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Venue tokens (compact JWS, ES256), stays and the risky venue list: pure Swift + swift-crypto.
+        .target(
+            name: "VenueCheckIn",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         // The Hummingbird application: middleware, API handlers, background services.
         .target(
             name: "VaxServer",
@@ -119,6 +125,7 @@ let package = Package(
                 "VaxDomain",
                 "VaxSheets",
                 "VaxStorage",
+                "VenueCheckIn",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -175,6 +182,8 @@ let package = Package(
             name: "VaxServerTests",
             dependencies: [
                 "VaxServer",
+                "VenueCheckIn",
+                .product(name: "Crypto", package: "swift-crypto"),
                 "VaxSheets",
                 "VaxStorage",
                 "VaxTestSupport",
@@ -183,6 +192,12 @@ let package = Package(
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
                 .product(name: "SQLKit", package: "sql-kit"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "VenueCheckInTests",
+            dependencies: ["VenueCheckIn", .product(name: "Crypto", package: "swift-crypto")],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -31,6 +31,11 @@ struct IdentityHarness: Sendable {
     let audit: SQLAuditRepository
     /// The certificate service on the same database (its issuer runs only when a test calls it).
     let certificates: CertificateService
+    /// The database, and the tracing store on it.
+    let database: VaxDatabase
+    var tracing: TracingStore { TracingStore(database: database) }
+    /// The venue service on the same database (as `vaxtrace` on another process would be).
+    let venues: VenueService
 
     /// How many audit entries have an action.
     func auditCount(action: String) async throws -> Int {
@@ -88,7 +93,16 @@ func withIdentityApp(
                         service: service,
                         clock: clock,
                         audit: SQLAuditRepository(database: database),
-                        certificates: certificateService(database, configuration, clock: clock)
+                        certificates: certificateService(database, configuration, clock: clock),
+                        database: database,
+                        venues: VenueService(
+                            store: TracingStore(database: database),
+                            units: SQLAdminUnitRepository(database: database),
+                            audit: SQLAuditRepository(database: database),
+                            vault: try configuration.nationalIDVault(),
+                            settings: configuration.tracing,
+                            clock: clock.wallClock
+                        )
                     )
                 )
             }

@@ -13,6 +13,7 @@ enum TestTokens {
     static let vaccinator = "vaccinator-token-0123456789"
     static let venueOwner = "venue-owner-token-0123456789"
     static let citizen = "citizen-token-0123456789"
+    static let tracer = "tracer-token-0123456789"
 }
 
 /// The demo person a citizen token in the tests stands for.
@@ -32,6 +33,7 @@ func testReader(url: String, extra: [AbsoluteConfigKey: ConfigValue] = [:]) -> C
                     "\(TestTokens.vaccinator):vaccinator:unit/19",
                     "\(TestTokens.venueOwner):venue_owner:venue/v1",
                     "\(TestTokens.citizen):citizen:person/\(citizenPersonID)",
+                    "\(TestTokens.tracer):tracer:unit/19",
                 ].joined(separator: ",")
             ),
             isSecret: true

@@ -15,6 +15,9 @@ struct APIHandler: APIProtocol {
     let audit: any AuditRepository
     let campaign: CampaignService
     let certificates: CertificateService
+    let venues: VenueService
+    let checkIns: CheckInService
+    let tracing: TracingService
 
     // MARK: Health
 

@@ -46,6 +46,8 @@ public struct AppConfiguration: Sendable {
     public var smsGatewayPassword: String
     /// Certificate issuing (`CERT_VALIDITY_MONTHS`, `CERT_COUNTRY`, `CERT_ISSUER`, `CERT_TRUST_LIST_FILE`).
     public var certificates: CertificateSettings
+    /// Check-in and tracing (`TRACING_*`, `CHECKIN_*`, `PUBLIC_BASE_URL`).
+    public var tracing: TracingSettings
 
     /// The default database: an SQLite file under `./var/`.
     public static let defaultDatabaseURL = "sqlite://var/vaxtrace.sqlite"
@@ -136,6 +138,38 @@ public struct AppConfiguration: Sendable {
         }
         smsGatewayUsername = reader.string(forKey: "sms.gateway.username", default: "")
         smsGatewayPassword = reader.string(forKey: "sms.gateway.password", isSecret: true, default: "")
+        tracing = TracingSettings()
+        tracing.retentionDays = reader.int(forKey: "tracing.retention.days", default: tracing.retentionDays)
+        guard (1...365).contains(tracing.retentionDays) else {
+            throw ConfigurationError(key: "TRACING_RETENTION_DAYS", reason: "1 to 365 days")
+        }
+        tracing.marginMinutes = reader.int(forKey: "tracing.margin.minutes", default: tracing.marginMinutes)
+        guard (0...720).contains(tracing.marginMinutes) else {
+            throw ConfigurationError(key: "TRACING_MARGIN_MINUTES", reason: "0 to 720 minutes")
+        }
+        tracing.leadDays = reader.int(forKey: "tracing.lead.days", default: tracing.leadDays)
+        guard (0...14).contains(tracing.leadDays) else {
+            throw ConfigurationError(key: "TRACING_LEAD_DAYS", reason: "0 to 14 days")
+        }
+        tracing.defaultStayMinutes = reader.int(forKey: "checkin.stay.minutes", default: tracing.defaultStayMinutes)
+        guard (1...720).contains(tracing.defaultStayMinutes) else {
+            throw ConfigurationError(key: "CHECKIN_STAY_MINUTES", reason: "1 to 720 minutes")
+        }
+        tracing.mergeMinutes = reader.int(forKey: "checkin.merge.minutes", default: tracing.mergeMinutes)
+        guard (0...120).contains(tracing.mergeMinutes) else {
+            throw ConfigurationError(key: "CHECKIN_MERGE_MINUTES", reason: "0 to 120 minutes")
+        }
+        tracing.checkInsPerHour = reader.int(forKey: "checkin.per.hour", default: tracing.checkInsPerHour)
+        guard tracing.checkInsPerHour >= 1 else {
+            throw ConfigurationError(key: "CHECKIN_PER_HOUR", reason: "at least 1")
+        }
+        tracing.publicBaseURL = reader.string(forKey: "public.base.url", default: tracing.publicBaseURL)
+        guard let base = URL(string: tracing.publicBaseURL), base.scheme == "https" || base.scheme == "http",
+            base.host != nil, base.query == nil, base.fragment == nil
+        else {
+            throw ConfigurationError(key: "PUBLIC_BASE_URL", reason: "an http(s) URL without query or fragment")
+        }
+
         certificates = CertificateSettings()
         certificates.validityMonths = reader.int(forKey: "cert.validity.months", default: 12)
         guard (1...60).contains(certificates.validityMonths) else {

@@ -118,6 +118,37 @@ public func buildApplication(
             body: .init(byteBuffer: ByteBuffer(string: VerificationPage.script))
         )
     }
+    let tracingStore = TracingStore(database: database)
+    let campaign = CampaignService(
+        store: CampaignStore(database: database, people: people),
+        registry: registry,
+        people: people,
+        units: units,
+        vault: vault,
+        clock: clock
+    )
+    let venues = VenueService(
+        store: tracingStore,
+        units: units,
+        audit: audit,
+        vault: vault,
+        settings: configuration.tracing,
+        clock: clock
+    )
+    router.get("/checkin") { _, _ in
+        Response(
+            status: .ok,
+            headers: [.contentType: "text/html; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: CheckInPage.html))
+        )
+    }
+    router.get("/checkin.js") { _, _ in
+        Response(
+            status: .ok,
+            headers: [.contentType: "text/javascript; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: CheckInPage.script))
+        )
+    }
     let handler = APIHandler(
         database: database,
         migrations: migrations,
@@ -125,15 +156,25 @@ public func buildApplication(
         registry: registry,
         identity: identity,
         audit: audit,
-        campaign: CampaignService(
-            store: CampaignStore(database: database, people: people),
-            registry: registry,
+        campaign: campaign,
+        certificates: certificates,
+        venues: venues,
+        checkIns: CheckInService(
+            store: tracingStore,
+            venues: venues,
+            campaign: campaign,
             people: people,
-            units: units,
-            vault: vault,
+            settings: configuration.tracing,
             clock: clock
         ),
-        certificates: certificates
+        tracing: TracingService(
+            store: tracingStore,
+            venues: venues,
+            people: people,
+            settings: configuration.tracing,
+            clock: clock,
+            logger: logger
+        )
     )
     try handler.registerHandlers(on: router, middlewares: [PolicyMiddleware(identity: identity)])
 
@@ -147,6 +188,14 @@ public func buildApplication(
             IdentityPurger(store: identityStore, clock: clock, logger: logger),
             AuditChainer(database: database, migrations: migrations, logger: logger),
             CertificateIssuer(service: certificates, database: database, migrations: migrations),
+            TracingRetention(
+                store: tracingStore,
+                database: database,
+                migrations: migrations,
+                settings: configuration.tracing,
+                clock: clock,
+                logger: logger
+            ),
         ],
         logger: logger
     )

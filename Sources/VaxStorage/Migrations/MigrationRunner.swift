@@ -26,11 +26,24 @@ public struct Migration: Sendable {
         return Hex.encode(digest)
     }
 
+    /// The statements for `engine`: `{collate_c}` and `{partition_by_day}` filled in, and statements
+    /// that begin with `@postgres ` kept (without the marker) on PostgreSQL only.
     func sql(for engine: DatabaseEngine) -> [String] {
-        statements.map { statement in
-            statement.replacingOccurrences(of: "{collate_c}", with: engine == .postgres ? #"COLLATE "C""# : "")
+        statements.compactMap { statement in
+            var text = statement
+            if text.hasPrefix(Self.postgresOnly) {
+                guard engine == .postgres else { return nil }
+                text.removeFirst(Self.postgresOnly.count)
+            }
+            return
+                text
+                .replacingOccurrences(of: "{collate_c}", with: engine == .postgres ? #"COLLATE "C""# : "")
+                .replacingOccurrences(of: "{partition_by_day}", with: engine == .postgres ? "PARTITION BY RANGE (day)" : "")
         }
     }
+
+    /// The marker of a statement run on PostgreSQL only.
+    static let postgresOnly = "@postgres "
 }
 
 /// Why the database cannot be migrated by this build.

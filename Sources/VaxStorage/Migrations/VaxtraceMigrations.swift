@@ -10,5 +10,6 @@ public enum VaxtraceMigrations {
         m0006Campaign,
         m0007AuditQueue,
         m0008Certificates,
+        m0009Tracing,
     ]
 }
