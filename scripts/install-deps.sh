@@ -4,6 +4,7 @@
 #   test: a PostgreSQL server for the throwaway test database, python3 (port probe, and a virtual
 #         environment for schemathesis from PyPI), zbarimg (a real QR decoder for the QR tests),
 #         Chromium and its driver (the /verify page is checked in a real browser through Selenium)
+#   bench: the test packages and wrk (the HTTP load generator of the check-in benchmark)
 set -euo pipefail
 what=${1:-run}
 need=()
@@ -15,6 +16,9 @@ if [ "$what" = test ] || [ "$what" = bench ]; then
   command -v zbarimg >/dev/null || need+=(zbar-tools)
   command -v chromium >/dev/null || need+=(chromium)
   command -v chromedriver >/dev/null || need+=(chromium-driver)
+fi
+if [ "$what" = bench ]; then
+  command -v wrk >/dev/null || need+=(wrk)
 fi
 [ -f /usr/include/qrencode.h ] || need+=(libqrencode-dev)
 [ -f /usr/include/zlib.h ] || need+=(zlib1g-dev)

@@ -42,8 +42,14 @@ trap stop EXIT INT TERM
 
 as_pg "$initdb" -D "$dir/data" -U "$user" --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
   || { cat "$dir/initdb.log" >&2; exit 1; }
-as_pg "$pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-  -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+# Tests need no durability; a benchmark of durable writes sets PG_DURABLE=1 (fsync and synchronous commit on).
+options="-p $port -k $dir -c listen_addresses=127.0.0.1"
+if [ "${PG_DURABLE:-0}" = 1 ]; then
+  options="$options -c max_connections=200 -c shared_buffers=1GB -c max_wal_size=4GB"
+else
+  options="$options -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+fi
+as_pg "$pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o "$options" \
   start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
 
 export TEST_POSTGRES_URL="postgres://$user@127.0.0.1:$port/postgres"

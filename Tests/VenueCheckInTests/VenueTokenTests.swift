@@ -49,7 +49,13 @@ import VenueCheckIn
     }
 
     static let signing = P256.Signing.PrivateKey()
-    static let claims = VenueClaims(venueID: "0190a0b0-0000-7000-8000-000000000001", name: "Phở Hà Nội", unit: "05818", type: "restaurant", issuedAt: 1_780_000_000)
+    static let claims = VenueClaims(
+        venueID: "0190a0b0-0000-7000-8000-000000000001",
+        name: "Phở Hà Nội",
+        unit: "05818",
+        type: "restaurant",
+        issuedAt: 1_780_000_000
+    )
     static func keys(_ kid: String) -> P256.Signing.PublicKey? { kid == "k1" ? signing.publicKey : nil }
     static let now = Date(timeIntervalSince1970: 1_780_000_100)
 

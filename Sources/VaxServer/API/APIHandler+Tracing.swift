@@ -21,7 +21,10 @@ extension APIHandler {
     }
 
     func getVenue(_ input: Operations.GetVenue.Input) async throws -> Operations.GetVenue.Output {
-        let venue = try await venues.venue(try uuid(input.path.venueId, field: "venueId"), by: try actor(reason: "venue"))
+        let venue = try await venues.venue(
+            try uuid(input.path.venueId, field: "venueId"),
+            by: try actor(reason: "venue")
+        )
         return .ok(.init(body: .json(.init(venue, url: venues.checkInURL(venue)))))
     }
 
@@ -86,7 +89,8 @@ extension APIHandler {
         )
     }
 
-    func verifyVenueToken(_ input: Operations.VerifyVenueToken.Input) async throws -> Operations.VerifyVenueToken.Output {
+    func verifyVenueToken(_ input: Operations.VerifyVenueToken.Input) async throws -> Operations.VerifyVenueToken.Output
+    {
         guard case .json(let body) = input.body else { throw AppError.unsupportedMediaType }
         let text = body.text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty, text.utf8.count <= CompactJWS.maxLength + 200 else {
@@ -99,7 +103,12 @@ extension APIHandler {
                     body: .json(
                         .init(
                             valid: true,
-                            venue: .init(id: venue.id.lower, name: venue.name, unitCode: venue.unitCode, kind: venue.kind)
+                            venue: .init(
+                                id: venue.id.lower,
+                                name: venue.name,
+                                unitCode: venue.unitCode,
+                                kind: venue.kind
+                            )
                         )
                     )
                 )
@@ -178,8 +187,9 @@ extension APIHandler {
         )
     }
 
-    func submitDeclaration(_ input: Operations.SubmitDeclaration.Input) async throws -> Operations.SubmitDeclaration.Output
-    {
+    func submitDeclaration(
+        _ input: Operations.SubmitDeclaration.Input
+    ) async throws -> Operations.SubmitDeclaration.Output {
         guard case .json(let body) = input.body else { throw AppError.unsupportedMediaType }
         let declaration = try await checkIns.declare(.init(body), by: try actor(reason: "health declaration"))
         return .created(.init(body: .json(.init(declaration))))

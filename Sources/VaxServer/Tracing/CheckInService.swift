@@ -61,6 +61,7 @@ public struct CheckInService: Sendable {
     let clock: WallClock
     let ids: IdentifierGenerator
     let limiter = RateLimiter()
+    let batcher: CheckInBatcher
 
     public init(
         store: TracingStore,
@@ -78,6 +79,7 @@ public struct CheckInService: Sendable {
         self.settings = settings
         self.clock = clock
         self.ids = ids
+        self.batcher = CheckInBatcher(store: store)
     }
 
     /// What a check-in answers.
@@ -174,7 +176,8 @@ public struct CheckInService: Sendable {
 
     /// Checks out: the citizen who checked in, or the holder of the check-out code.
     public func checkOut(_ id: UUID, code: String?, principal: Principal?) async throws -> Receipt {
-        guard let checkIn = try await store.checkIn(id: id), let venue = try await store.venue(id: checkIn.venueID) else {
+        guard let checkIn = try await store.checkIn(id: id), let venue = try await store.venue(id: checkIn.venueID)
+        else {
             throw AppError(.notFound, code: "not_found", message: "No check-in \(id.lower).")
         }
         var allowed = false
@@ -183,7 +186,11 @@ public struct CheckInService: Sendable {
             allowed = (mine.personID != nil && mine.personID == checkIn.personID) || mine.phone == checkIn.phone
         }
         guard allowed else {
-            throw AppError(.forbidden, code: "not_permitted", message: "Give the check-out code you were handed at check-in.")
+            throw AppError(
+                .forbidden,
+                code: "not_permitted",
+                message: "Give the check-out code you were handed at check-in."
+            )
         }
         let out = try await store.checkOut(checkIn, at: clock.now())
         return Receipt(checkIn: out, venue: venue, merged: false, checkoutCode: nil, declaration: nil)
@@ -247,15 +254,33 @@ public struct CheckInService: Sendable {
             stayUntil: now.addingTimeInterval(Double(settings.defaultStayMinutes) * 60),
             checkoutHash: checkoutCode.map(Self.hash)
         )
-        let recorded = try await store.record(
-            checkIn,
-            mergeSince: now.addingTimeInterval(-Double(settings.mergeMinutes) * 60),
-            declaration: declaration,
-            notifications: notifications
-        )
+        let mergeSince = now.addingTimeInterval(-Double(settings.mergeMinutes) * 60)
+        // A plain check-in goes through group commit; one with a declaration (and its notifications)
+        // in its own transaction, merged against the database.
+        let recorded =
+            if declaration == nil {
+                try await batcher.record(
+                    checkIn,
+                    key: (visitor.personID?.description ?? visitor.phone).map { venue.id.lower + "|" + $0 },
+                    mergeSince: mergeSince
+                )
+            } else {
+                try await store.record(
+                    checkIn,
+                    mergeSince: mergeSince,
+                    declaration: declaration,
+                    notifications: notifications
+                )
+            }
         switch recorded {
         case .created(let c):
-            return Receipt(checkIn: c, venue: venue, merged: false, checkoutCode: checkoutCode, declaration: declaration)
+            return Receipt(
+                checkIn: c,
+                venue: venue,
+                merged: false,
+                checkoutCode: checkoutCode,
+                declaration: declaration
+            )
         case .merged(let c):
             return Receipt(checkIn: c, venue: venue, merged: true, checkoutCode: nil, declaration: nil)
         }
@@ -320,10 +345,17 @@ public struct CheckInService: Sendable {
         at now: Date
     ) async throws -> (HealthDeclaration, [OfficialNotification]) {
         for (index, symptom) in input.symptoms.enumerated() where !Self.symptoms.contains(symptom) {
-            throw AppError.invalidField("symptoms[\(index)]", "A symptom is one of \(Self.symptoms.sorted().joined(separator: ", ")).")
+            throw AppError.invalidField(
+                "symptoms[\(index)]",
+                "A symptom is one of \(Self.symptoms.sorted().joined(separator: ", "))."
+            )
         }
-        for (index, area) in input.outbreakAreasVisited.enumerated() where area.hasControlCharacters || area.count > 100 {
-            throw AppError.invalidField("outbreakAreasVisited[\(index)]", "At most 100 characters, no control characters.")
+        for (index, area) in input.outbreakAreasVisited.enumerated() where area.hasControlCharacters || area.count > 100
+        {
+            throw AppError.invalidField(
+                "outbreakAreasVisited[\(index)]",
+                "At most 100 characters, no control characters."
+            )
         }
         for (index, movement) in (input.domesticMovement ?? []).enumerated() {
             guard let day = LocalDate(iso: movement.date), day <= LocalDate(at: now) else {
@@ -367,7 +399,8 @@ public struct CheckInService: Sendable {
         )
         var notifications: [OfficialNotification] = []
         if declaration.flagged {
-            let reasons = (input.symptoms.isEmpty ? [] : ["symptoms: " + input.symptoms.joined(separator: ", ")])
+            let reasons =
+                (input.symptoms.isEmpty ? [] : ["symptoms: " + input.symptoms.joined(separator: ", ")])
                 + (input.contactWithConfirmedCase ? ["contact with a confirmed case"] : [])
             notifications.append(
                 OfficialNotification(

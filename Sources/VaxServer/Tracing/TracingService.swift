@@ -67,7 +67,10 @@ public struct TracingService: Sendable {
         let started = ContinuousClock.now
         let now = clock.now()
         guard let day = onset ?? testDate else {
-            throw AppError.invalidField("onsetDate", "Give the symptom onset date, or the test date for a case without symptoms.")
+            throw AppError.invalidField(
+                "onsetDate",
+                "Give the symptom onset date, or the test date for a case without symptoms."
+            )
         }
         guard day <= LocalDate(at: now), day >= LocalDate(at: now).adding(days: -settings.retentionDays) else {
             throw AppError.invalidField(
@@ -76,7 +79,11 @@ public struct TracingService: Sendable {
             )
         }
         let who = try await resolve(subject, by: actor)
-        let window = InfectiousWindow.window(onsetDay: Self.start(of: day), leadDays: settings.leadDays, recordedAt: now)
+        let window = InfectiousWindow.window(
+            onsetDay: Self.start(of: day),
+            leadDays: settings.leadDays,
+            recordedAt: now
+        )
         let tracingCase = TracingCase(
             id: ids.next(at: now),
             level: "F0",
@@ -97,7 +104,12 @@ public struct TracingService: Sendable {
 
     /// Marks a candidate F1 with quarantine dates; they become a case in turn, and their contacts
     /// during [contact start, now] are F2 candidates.
-    public func markF1(case caseID: UUID, contact contactID: UUID, quarantineUntil: LocalDate, by actor: Actor)
+    public func markF1(
+        case caseID: UUID,
+        contact contactID: UUID,
+        quarantineUntil: LocalDate,
+        by actor: Actor
+    )
         async throws -> Report
     {
         let started = ContinuousClock.now
@@ -105,9 +117,13 @@ public struct TracingService: Sendable {
         guard let source = try await store.tracingCase(id: caseID),
             let contact = try await store.contact(id: contactID), contact.caseID == caseID
         else { throw AppError(.notFound, code: "not_found", message: "No such case or contact.") }
-        try authorize(unit: source.unitCode, by: actor)
+        try await authorize(unit: source.unitCode, by: actor)
         guard contact.status == .candidate else {
-            throw AppError(.conflict, code: "state_conflict", message: "The contact is already \(contact.status.rawValue).")
+            throw AppError(
+                .conflict,
+                code: "state_conflict",
+                message: "The contact is already \(contact.status.rawValue)."
+            )
         }
         guard quarantineUntil >= LocalDate(at: now) else {
             throw AppError.invalidField("quarantineUntil", "Quarantine ends today or later.")
@@ -140,7 +156,7 @@ public struct TracingService: Sendable {
         guard let found = try await store.tracingCase(id: id) else {
             throw AppError(.notFound, code: "not_found", message: "No case \(id.lower).")
         }
-        try authorize(unit: found.unitCode, by: actor)
+        try await authorize(unit: found.unitCode, by: actor)
         let contacts = try await store.contacts(case: id, limit: 5000)
         let now = clock.now()
         let entries =
@@ -277,7 +293,14 @@ public struct TracingService: Sendable {
             )
         }
         let audit =
-            [entry(tracingCase.level == "F0" ? "tracing.case.record" : "tracing.f1.record", about: tracingCase.personID, by: actor, at: now)]
+            [
+                entry(
+                    tracingCase.level == "F0" ? "tracing.case.record" : "tracing.f1.record",
+                    about: tracingCase.personID,
+                    by: actor,
+                    at: now
+                )
+            ]
             + contacts.compactMap(\.personID).map { entry("tracing.contact.find", about: $0, by: actor, at: now) }
         tracingCase.warningsQueuedMicros = 0
         try await store.insert(tracingCase, contacts: contacts, messages: messages, events: events, audit: audit)
@@ -322,13 +345,16 @@ public struct TracingService: Sendable {
             )
         }
         guard let raw = subject.phone else {
-            throw AppError.invalidField("personId", "Name the case by person id, or by phone for someone not in the registry.")
+            throw AppError.invalidField(
+                "personId",
+                "Name the case by person id, or by phone for someone not in the registry."
+            )
         }
         let phone = try VenueService.phone(raw, field: "phone")
         guard let unit = subject.unitCode, unit.count == 5, unit.allSatisfy({ $0.isASCII && $0.isNumber }) else {
             throw AppError.invalidField("unitCode", "Give the 5-digit commune code of a case not in the registry.")
         }
-        try authorize(unit: unit, by: actor)
+        try await authorize(unit: unit, by: actor)
         return Resolved(
             personID: nil,
             phone: phone,
@@ -337,18 +363,24 @@ public struct TracingService: Sendable {
         )
     }
 
-    /// A tracer works on cases of their unit (a commune code inside their scope's area).
-    func authorize(unit: String, by actor: Actor) throws {
+    /// A tracer works on cases of communes inside their scope.
+    func authorize(unit: String, by actor: Actor) async throws {
         let principal = actor.principal
         if principal.scope == .all { return }
-        guard case .unit(let scope) = principal.scope else {
-            throw AppError(.forbidden, code: "out_of_scope", message: "This case is outside your scope.")
+        for scheme in [UnitScheme.tier2of2025, .tier3of2021] {
+            guard let found = try await venues.units.unit(scheme: scheme, code: unit), found.level == .commune else {
+                continue
+            }
+            let address = Person.Address(
+                scheme: scheme,
+                provinceCode: found.provinceCode,
+                districtCode: scheme == .tier3of2021 ? found.parentCode : nil,
+                communeCode: unit,
+                street: nil
+            )
+            if principal.reaches(address) { return }
         }
-        let inside =
-            unit == scope || principal.area.map { $0.communes.contains(unit) || $0.communes2021.contains(unit) } == true
-        guard inside else {
-            throw AppError(.forbidden, code: "out_of_scope", message: "This case is outside your scope.")
-        }
+        throw AppError(.forbidden, code: "out_of_scope", message: "This case is outside your scope.")
     }
 
     static func isSame(_ checkIn: CheckIn, as c: TracingCase) -> Bool {

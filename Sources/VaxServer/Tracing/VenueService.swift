@@ -58,6 +58,27 @@ final class VenueKeyring: Sendable {
     }
 }
 
+/// Tokens verified recently, with their venue (bounded; entries live a minute).
+final class VerifiedTokens: Sendable {
+    private let state = Mutex<[Substring: (venue: Venue, until: Date)]>([:])
+
+    func venue(for token: Substring, at now: Date) -> Venue? {
+        state.withLock { known in
+            guard let entry = known[token], entry.until > now else { return nil }
+            return entry.venue
+        }
+    }
+
+    func remember(_ token: Substring, venue: Venue, until: Date) {
+        state.withLock { known in
+            if known.count >= 50_000 { known.removeAll() }
+            known[token] = (venue, until)
+        }
+    }
+
+    func forget() { state.withLock { $0.removeAll() } }
+}
+
 /// Venues: registration by an owner whose phone was verified by OTP, the signed token on the poster,
 /// the poster itself, and key rotation.
 public struct VenueService: Sendable {
@@ -69,6 +90,7 @@ public struct VenueService: Sendable {
     let clock: WallClock
     let ids: IdentifierGenerator
     let keyring = VenueKeyring()
+    let verified = VerifiedTokens()
 
     public init(
         store: TracingStore,
@@ -113,7 +135,9 @@ public struct VenueService: Sendable {
         try keyring.load(try await store.venueKeys(), vault: vault)
         if let signer = keyring.signer { return signer }
         try await rotateKey()
-        guard let signer = keyring.signer else { throw AppError(.internalServerError, code: "no_signing_key", message: "No venue signing key could be made.") }
+        guard let signer = keyring.signer else {
+            throw AppError(.internalServerError, code: "no_signing_key", message: "No venue signing key could be made.")
+        }
         return signer
     }
 
@@ -190,7 +214,11 @@ public struct VenueService: Sendable {
             }
             ownerPhone = try Self.phone(given, field: "ownerPhone")
         default:
-            throw AppError(.forbidden, code: "not_permitted", message: "The role \(principal.role.rawValue) may not register venues.")
+            throw AppError(
+                .forbidden,
+                code: "not_permitted",
+                message: "The role \(principal.role.rawValue) may not register venues."
+            )
         }
         let now = clock.now()
         let checked = try await validate(input)
@@ -248,6 +276,7 @@ public struct VenueService: Sendable {
         venue.updatedAt = now
         try await store.update(venue, audit: [entry("venue.token", by: actor, at: now)])
         if try await store.retireUnusedKeys(except: signer.kid, at: now) > 0 {
+            verified.forget()
             try keyring.load(try await store.venueKeys(), vault: vault)
         }
         return venue
@@ -304,9 +333,20 @@ public struct VenueService: Sendable {
         )
     }
 
-    /// Verifies a scanned venue QR and finds its venue; the failure says which check refused it.
+    /// Verifies a scanned venue QR and finds its venue; the failure says which check refused it. A
+    /// poster is scanned again and again: a token verified in the last minute is answered from memory.
     public func verify(_ text: String) async throws -> Result<Venue, VenueTokenFailure> {
         let candidate = VenueToken.token(in: text)
+        let now = clock.now()
+        if let venue = verified.venue(for: candidate, at: now) { return .success(venue) }
+        let result = try await verifyUncached(text, candidate: candidate)
+        if case .success(let venue) = result {
+            verified.remember(candidate, venue: venue, until: now.addingTimeInterval(60))
+        }
+        return result
+    }
+
+    private func verifyUncached(_ text: String, candidate: Substring) async throws -> Result<Venue, VenueTokenFailure> {
         // Load an unknown kid before the synchronous check.
         if let kid = Self.kid(of: candidate) { _ = try await publicKey(kid) }
         switch VenueToken.verify(text, keys: keyring.publicKey, now: clock.now()) {
@@ -352,7 +392,9 @@ public struct VenueService: Sendable {
                 break
             }
         }
-        guard known else { throw AppError.invalidField("unitCode", "No commune or ward has the code \(input.unitCode).") }
+        guard known else {
+            throw AppError.invalidField("unitCode", "No commune or ward has the code \(input.unitCode).")
+        }
         guard input.staffPhones.count <= 20 else {
             throw AppError.invalidField("staffPhones", "At most 20 staff phones.")
         }

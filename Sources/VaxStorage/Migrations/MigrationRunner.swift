@@ -38,7 +38,10 @@ public struct Migration: Sendable {
             return
                 text
                 .replacingOccurrences(of: "{collate_c}", with: engine == .postgres ? #"COLLATE "C""# : "")
-                .replacingOccurrences(of: "{partition_by_day}", with: engine == .postgres ? "PARTITION BY RANGE (day)" : "")
+                .replacingOccurrences(
+                    of: "{partition_by_day}",
+                    with: engine == .postgres ? "PARTITION BY RANGE (day)" : ""
+                )
         }
     }
 

@@ -80,7 +80,9 @@ extension TracingStore {
                 """
             ).all().compactMap { row in
                 let name = try row.decode(column: "name", as: String.self)
-                guard name.hasPrefix("checkins_d"), let day = Int(name.dropFirst("checkins_d".count)) else { return nil }
+                guard name.hasPrefix("checkins_d"), let day = Int(name.dropFirst("checkins_d".count)) else {
+                    return nil
+                }
                 return (name, day)
             }.sorted { $0.day < $1.day }
         }

@@ -27,7 +27,9 @@ public struct TracingStore: Sendable {
                         publicKey: try $0.decode(column: "public_key", as: String.self),
                         sealedPrivateKey: try $0.decode(column: "sealed_private_key", as: String.self),
                         createdAt: try $0.date("created_at"),
-                        retiredAt: try $0.decode(column: "retired_at", as: Int64?.self).map(Date.init(millisecondsSince1970:))
+                        retiredAt: try $0.decode(column: "retired_at", as: Int64?.self).map(
+                            Date.init(millisecondsSince1970:)
+                        )
                     )
                 }
         }
@@ -323,13 +325,31 @@ public struct TracingStore: Sendable {
     static func insert(_ d: HealthDeclaration, on sql: any SQLDatabase) async throws {
         try await sql.insert(into: "health_declarations")
             .columns(
-                "id", "person_id", "phone", "name", "unit_code", "kind", "symptoms", "f0_contact", "flagged", "details",
-                "declared_by", "created_at"
+                "id",
+                "person_id",
+                "phone",
+                "name",
+                "unit_code",
+                "kind",
+                "symptoms",
+                "f0_contact",
+                "flagged",
+                "details",
+                "declared_by",
+                "created_at"
             )
             .values(
-                SQLBind(d.id.lower), SQLBind(d.personID?.description), SQLBind(d.phone), SQLBind(d.name),
-                SQLBind(d.unitCode), SQLBind(d.kind.rawValue), SQLBind(d.symptoms.joined(separator: ",")),
-                SQLBind(d.f0Contact ? 1 : 0), SQLBind(d.flagged ? 1 : 0), SQLBind(d.details), SQLBind(d.declaredBy),
+                SQLBind(d.id.lower),
+                SQLBind(d.personID?.description),
+                SQLBind(d.phone),
+                SQLBind(d.name),
+                SQLBind(d.unitCode),
+                SQLBind(d.kind.rawValue),
+                SQLBind(d.symptoms.joined(separator: ",")),
+                SQLBind(d.f0Contact ? 1 : 0),
+                SQLBind(d.flagged ? 1 : 0),
+                SQLBind(d.details),
+                SQLBind(d.declaredBy),
                 SQLBind(d.createdAt.millisecondsSince1970)
             ).run()
     }
@@ -337,8 +357,9 @@ public struct TracingStore: Sendable {
     /// A declaration by id.
     public func declaration(id: UUID) async throws -> HealthDeclaration? {
         try await database.read { sql in
-            guard let row = try await sql.select().columns("*").from("health_declarations")
-                .where("id", .equal, id.lower).first()
+            guard
+                let row = try await sql.select().columns("*").from("health_declarations")
+                    .where("id", .equal, id.lower).first()
             else { return nil }
             let symptoms = try row.decode(column: "symptoms", as: String.self)
             return HealthDeclaration(
