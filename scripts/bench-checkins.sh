@@ -8,6 +8,7 @@ set -euo pipefail
 duration=${DURATION:-60}
 venues=${VENUES:-200}
 connections=${CONNECTIONS:-64}
+clients=${PGBENCH_CLIENTS:-64}
 binary=${BINARY:-.build/release/vaxtrace}
 [ -n "${TEST_POSTGRES_URL:-}" ] || { echo "run under scripts/with-postgres.sh" >&2; exit 1; }
 work=$(mktemp -d /tmp/vaxtrace-bench.XXXXXX)
@@ -41,8 +42,8 @@ VALUES (md5(:n::text || clock_timestamp()::text), (extract(epoch from now())::bi
         '00000000-0000-7000-8000-000000000001', NULL, '+84912' || lpad((:n % 1000000)::text, 6, '0'), 'Khách',
         'venue_qr', (extract(epoch from now()) * 1000)::bigint, NULL, (extract(epoch from now()) * 1000)::bigint + 3600000, NULL);
 SQL
-echo "pgbench: single-row INSERT into checkins, $connections clients, ${duration}s"
-PGOPTIONS="-c search_path=$schema" pgbench -n -c "$connections" -j 2 -T "$duration" -f "$work/insert.sql" "$TEST_POSTGRES_URL" >"$work/pgbench.txt" 2>&1 \
+echo "pgbench: single-row INSERT into checkins, $clients clients, ${duration}s"
+PGOPTIONS="-c search_path=$schema" pgbench -n -c "$clients" -j 2 -T "$duration" -f "$work/insert.sql" "$TEST_POSTGRES_URL" >"$work/pgbench.txt" 2>&1 \
   || { cat "$work/pgbench.txt"; exit 1; }
 insert_rate=$(awk '/^tps = / {print $3; exit}' "$work/pgbench.txt")
 insert_latency=$(awk '/^latency average = / {print $4; exit}' "$work/pgbench.txt")
@@ -59,6 +60,15 @@ with open(f"{work}/checkin.lua", "w") as f:
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 local counter = 0
+local threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("seed", threads)
+end
+init = function(args)
+  -- Each thread has its own Lua state: seed it apart, or both threads send the same visitors.
+  math.randomseed(os.time() * 1000 + tonumber(seed or 0))
+end
 request = function()
   counter = counter + 1
   local token = tokens[math.random(#tokens)]

@@ -69,7 +69,13 @@ public struct RiskyVenueList: Sendable, Equatable, Codable {
 
     /// Hex SHA-256 of `VAXTRACE-VENUE` and the venue id: a phone hashes the id it scanned and compares.
     public static func hash(venueID: String) -> String {
-        SHA256.hash(data: Data(("VAXTRACE-VENUE" + venueID).utf8)).map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var hex: [UInt8] = []
+        for byte in SHA256.hash(data: Array(("VAXTRACE-VENUE" + venueID).utf8)) {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 
     /// The list signed as a compact JWS (ES256), verifiable with the published venue keys.

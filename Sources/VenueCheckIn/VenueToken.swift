@@ -82,11 +82,20 @@ public enum VenueToken {
 
     /// The token inside a scanned text: the fragment of a check-in URL, or the bare token.
     public static func token(in text: String) -> Substring {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = trimmed(text)
         if let hash = trimmed.firstIndex(of: "#"), trimmed[..<hash].hasSuffix(checkInPath) {
             return trimmed[trimmed.index(after: hash)...]
         }
-        return Substring(trimmed)
+        return trimmed
+    }
+
+    /// `text` without leading and trailing white space (by hand: Foundation's trimming showed in the
+    /// check-in profile).
+    public static func trimmed(_ text: String) -> Substring {
+        var trimmed = Substring(text)
+        while let first = trimmed.unicodeScalars.first, first.properties.isWhitespace { trimmed.removeFirst() }
+        while let last = trimmed.unicodeScalars.last, last.properties.isWhitespace { trimmed.removeLast() }
+        return trimmed
     }
 
     /// Verifies a scanned text (URL or token) against `keys`; `now` refuses tokens from the future

@@ -408,7 +408,7 @@ public struct VenueService: Sendable {
     }
 
     static func text(_ raw: String, field: String, max: Int) throws -> String {
-        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = String(VenueToken.trimmed(raw))
         guard (1...max).contains(text.count), !text.hasControlCharacters else {
             throw AppError.invalidField(field, "Give 1 to \(max) characters, without control characters.")
         }
