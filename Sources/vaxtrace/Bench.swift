@@ -9,7 +9,7 @@ import VaxStorage
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks that print figures (never run as tests).",
-        subcommands: [Registry.self, CampaignBench.self, CertificatesBench.self]
+        subcommands: [Registry.self, CampaignBench.self, CertificatesBench.self, TracingBench.self]
     )
 
     struct Registry: AsyncParsableCommand {

@@ -448,3 +448,97 @@ extension TracingFlowTests {
         }
     }
 }
+
+extension TracingFlowTests {
+    @Test(arguments: TestDatabase.engines)
+    func concurrentScansAreStoredOnceEachThroughGroupCommit(engine: DatabaseEngine) async throws {
+        try await withIdentityApp(engine) { client, harness in
+            let (_, venue) = try await Self.registerVenue(client, harness)
+            let token = try #require(venue["token"] as? String)
+            // 60 visitors, each scanning twice at the same moment.
+            let answers = try await withThrowingTaskGroup(of: (id: String, merged: Bool).self) { group in
+                for index in 0..<60 {
+                    for _ in 0..<2 {
+                        group.addTask {
+                            let visit = try await Self.visit(
+                                client,
+                                token: token,
+                                name: "Khách \(index)",
+                                phone: "0912" + String(100_000 + index)
+                            )
+                            return (visit.id, visit.merged)
+                        }
+                    }
+                }
+                var all: [(id: String, merged: Bool)] = []
+                for try await answer in group { all.append(answer) }
+                return all
+            }
+            #expect(answers.count == 120)
+            #expect(Set(answers.map(\.id)).count == 60)
+            #expect(answers.filter(\.merged).count == 60)
+            #expect(try await Self.countAll(harness, "checkins") == 60)
+        }
+    }
+
+    @Test(arguments: TestDatabase.engines)
+    func declarationsAreFullFirstThenUpdatesAndFlagTheCommune(engine: DatabaseEngine) async throws {
+        try await withIdentityApp(engine) { client, harness in
+            let created = try await client.send(.post, "/api/v1/people", json: personJSON(phone: "0912 222 333"))
+            #expect(created.status == .created)
+            let citizen = try await client.signInCitizen("+84912222333", harness: harness)
+            // The first one must be full.
+            let partial = try await client.send(
+                .post,
+                "/api/v1/declarations",
+                token: citizen,
+                json: #"{"symptoms": []}"#
+            )
+            #expect(partial.status == .badRequest && partial.errorField == "domesticMovement", "\(partial.text)")
+            let badSymptom = try await client.send(
+                .post,
+                "/api/v1/declarations",
+                token: citizen,
+                json: #"{"symptoms": ["sneezing"], "domesticMovement": []}"#
+            )
+            #expect(badSymptom.status == .badRequest, "\(badSymptom.text)")
+            let future = try await client.send(
+                .post,
+                "/api/v1/declarations",
+                token: citizen,
+                json: #"{"domesticMovement": [{"from": "Hà Nội", "to": "Thái Nguyên", "date": "2099-01-01"}]}"#
+            )
+            #expect(future.status == .badRequest && future.errorField == "domesticMovement[0].date")
+            let full = try await client.send(
+                .post,
+                "/api/v1/declarations",
+                token: citizen,
+                json: #"""
+                    {"symptoms": [], "domesticMovement": [{"from": "Hà Nội", "to": "Thái Nguyên", "date": "\#(LocalDate(at: harness.clock.now))", "vehicle": "xe khách"}],
+                     "entry": {"gate": "Nội Bài", "departureCountry": "Hàn Quốc", "date": "\#(LocalDate(at: harness.clock.now))", "testResult": "negative"}}
+                    """#
+            )
+            #expect(full.status == .created, "\(full.text)")
+            #expect(full.object["kind"] as? String == "full")
+            #expect(full.object["flagged"] as? Bool == false)
+            // Later: an update with symptoms, flagged to the person's commune.
+            let update = try await client.send(
+                .post,
+                "/api/v1/declarations",
+                token: citizen,
+                json: #"{"symptoms": ["fever", "cough"], "contactWithConfirmedCase": true}"#
+            )
+            #expect(update.status == .created, "\(update.text)")
+            #expect(update.object["kind"] as? String == "update")
+            #expect(update.object["flagged"] as? Bool == true)
+            let notified = try await harness.database.read { sql in
+                try await sql.raw(
+                    "SELECT COUNT(*) AS n FROM notifications WHERE kind = 'declaration.flagged' AND role = 'commune_official' AND unit_code = '05692'"
+                ).first()!.decode(column: "n", as: Int.self)
+            }
+            #expect(notified == 1)
+            // Only citizens declare for themselves; staff declare through a venue check-in.
+            #expect(try await client.send(.post, "/api/v1/declarations", json: "{}").status == .forbidden)
+        }
+    }
+}

@@ -231,9 +231,15 @@ public struct TracingService: Sendable {
         )
         // The best overlap per contact check-in (a visitor may overlap two of the case's stays).
         var best: [UUID: TracingContact] = [:]
-        for stay in own {
-            let widened = Stay(start: stay.arrivedAt, end: stay.stayUntil).widened(by: margin)
-            for other in try await store.checkIns(venue: stay.venueID, from: widened.start, to: widened.end) {
+        let widenedStays = own.map { Stay(start: $0.arrivedAt, end: $0.stayUntil).widened(by: margin) }
+        var atVenue: [UUID: [CheckIn]] = [:]
+        for other in try await store.checkIns(
+            touching: zip(own, widenedStays).map { ($0.venueID, $1.start, $1.end) }
+        ) {
+            atVenue[other.venueID, default: []].append(other)
+        }
+        for (stay, widened) in zip(own, widenedStays) {
+            for other in atVenue[stay.venueID] ?? [] {
                 if other.id == stay.id || Self.isSame(other, as: tracingCase) { continue }
                 if known.contains(where: { Self.isSame(other, as: $0) }) { continue }
                 guard let shared = widened.overlap(with: Stay(start: other.arrivedAt, end: other.stayUntil)) else {
