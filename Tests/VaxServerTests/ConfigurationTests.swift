@@ -48,6 +48,14 @@ import VaxTestSupport
             ("cert.issuer", "", "CERT_ISSUER"),
             ("cert.trust.list.file", "/nonexistent/trust-list.json", "CERT_TRUST_LIST_FILE"),
             ("cert.trust.list.file", "Package.swift", "CERT_TRUST_LIST_FILE"),
+            ("tracing.retention.days", 0, "TRACING_RETENTION_DAYS"),
+            ("tracing.margin.minutes", -1, "TRACING_MARGIN_MINUTES"),
+            ("tracing.lead.days", 15, "TRACING_LEAD_DAYS"),
+            ("checkin.stay.minutes", 0, "CHECKIN_STAY_MINUTES"),
+            ("checkin.merge.minutes", 121, "CHECKIN_MERGE_MINUTES"),
+            ("checkin.per.hour", 0, "CHECKIN_PER_HOUR"),
+            ("public.base.url", "ftp://example.vn", "PUBLIC_BASE_URL"),
+            ("public.base.url", "https://example.vn/#x", "PUBLIC_BASE_URL"),
         ]
         for (key, value, name) in cases {
             #expect(throws: ConfigurationError.self) { try configuration([key: value]) }
