@@ -539,6 +539,42 @@ extension TracingFlowTests {
             #expect(notified == 1)
             // Only citizens declare for themselves; staff declare through a venue check-in.
             #expect(try await client.send(.post, "/api/v1/declarations", json: "{}").status == .forbidden)
+
+            // Staff scanning a registered person's CCCD QR is a staff read of that person: audited.
+            let (session, venue) = try await Self.registerVenue(client, harness)
+            let scanned = try await client.send(
+                .post,
+                "/api/v1/venues/\(try #require(venue["id"] as? String))/checkins",
+                token: session,
+                json: #"{"code": "019087001234|012345678|Nguyễn Văn Bình|15031987|Nam|Tổ 3, Thái Nguyên|01012021"}"#
+            )
+            #expect(scanned.status == .created, "\(scanned.text)")
+            #expect(try await harness.auditCount(action: "checkin.scan") == 1)
+        }
+    }
+}
+
+extension TracingFlowTests {
+    @Test func oneRunawayPhoneIsRateLimited() async throws {
+        try await withIdentityApp(.sqlite, extra: ["checkin.per.hour": 2]) { client, harness in
+            let (_, venue) = try await Self.registerVenue(client, harness)
+            let token = try #require(venue["token"] as? String)
+            for minute in 0..<2 {
+                harness.clock.advance(by: Double(minute) * 900)
+                _ = try await Self.visit(client, token: token, name: "Khách", phone: "0912000111")
+            }
+            harness.clock.advance(by: 900)
+            let third = try await client.send(
+                .post,
+                "/api/v1/checkins",
+                token: nil,
+                json: #"{"token": "\#(token)", "name": "Khách", "phone": "0912000111"}"#
+            )
+            #expect(third.status == .tooManyRequests, "\(third.text)")
+            #expect(third.headers[.retryAfter] != nil)
+            // Another phone is not held back, and nothing was stored for the refused scan.
+            _ = try await Self.visit(client, token: token, name: "Khách khác", phone: "0912000222")
+            #expect(try await Self.countAll(harness, "checkins") == 3)
         }
     }
 }

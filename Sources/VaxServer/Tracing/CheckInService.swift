@@ -171,7 +171,12 @@ public struct CheckInService: Sendable {
             throw AppError.invalidField("code", "Scan the visitor's QR (code), or give their name to declare for them.")
         }
         visitor.declaredBy = actor.principal.subject
-        return try await record(visitor, at: venue, method: method, checkoutCode: nil, declaration: declaration)
+        let receipt = try await record(visitor, at: venue, method: method, checkoutCode: nil, declaration: declaration)
+        // Staff found a registered person from their code: a staff read of a person, audited.
+        if let person = visitor.personID, !receipt.merged {
+            try await venues.audit.record([venues.entry("checkin.scan", by: actor, at: clock.now(), about: person)])
+        }
+        return receipt
     }
 
     /// Checks out: the citizen who checked in, or the holder of the check-out code.
@@ -183,7 +188,9 @@ public struct CheckInService: Sendable {
         var allowed = false
         if let code, let hash = checkIn.checkoutHash { allowed = Self.hash(code) == hash }
         if !allowed, let principal, principal.role == .citizen, let mine = try? await citizen(principal) {
-            allowed = (mine.personID != nil && mine.personID == checkIn.personID) || mine.phone == checkIn.phone
+            allowed =
+                (mine.personID != nil && mine.personID == checkIn.personID)
+                || (mine.phone != nil && mine.phone == checkIn.phone)
         }
         guard allowed else {
             throw AppError(

@@ -422,7 +422,7 @@ public struct VenueService: Sendable {
         }
     }
 
-    func entry(_ action: String, by actor: Actor, at date: Date) -> AuditEntry {
+    func entry(_ action: String, by actor: Actor, at date: Date, about person: Person.ID? = nil) -> AuditEntry {
         AuditEntry(
             id: ids.next(at: date),
             occurredAt: date,
@@ -430,7 +430,7 @@ public struct VenueService: Sendable {
             actorRole: actor.principal.role.rawValue,
             actorScope: actor.principal.scope.description,
             action: action,
-            personID: nil,
+            personID: person,
             reason: actor.reason,
             requestID: actor.requestID
         )
