@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes the live server against its own contract: schemathesis reads /openapi.yaml, sends generated
-# requests (valid and invalid) with a system-administrator token (and the audit view with a
-# data-protection officer's token), and fails on any 5xx, undocumented
+# requests (valid and invalid) with a system-administrator token (the audit view with a
+# data-protection officer's token, the tracing operations with a tracer's), and fails on any 5xx, undocumented
 # status, wrong content type or response that does not match the schema. Runs on SQLite, and on
 # PostgreSQL too when TEST_POSTGRES_URL is set.
 set -euo pipefail
@@ -12,13 +12,14 @@ if [ ! -x "$venv/bin/schemathesis" ]; then
 fi
 token="schemathesis-$(openssl rand -hex 12)"
 officer="schemathesis-dpo-$(openssl rand -hex 12)"
+tracer="schemathesis-tracer-$(openssl rand -hex 12)"
 binary=.build/debug/vaxtrace
 [ -x "$binary" ] || swift build --product vaxtrace
 
 run_against() {
   local url=$1 label=$2 port pid status=0
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-  DATABASE_URL=$url PERSON_ID_KEY=$(openssl rand -base64 32) AUTH_DEV_TOKENS="$token:system_admin:*,$officer:data_protection_officer:unit/19" \
+  DATABASE_URL=$url PERSON_ID_KEY=$(openssl rand -base64 32) AUTH_DEV_TOKENS="$token:system_admin:*,$officer:data_protection_officer:unit/19,$tracer:tracer:unit/19" \
     UNITS_PROVINCES=19 DEMO_SEED=true LOG_LEVEL=error AUTH_BCRYPT_COST=4 \
     RATE_CALLER_PER_MINUTE=1000000 RATE_PUBLIC_PER_MINUTE=1000000 RATE_SIGN_IN_PER_MINUTE=1000000 RATE_OTP_IP_HOUR=1000000 \
     "$binary" serve --env-file "$venv/none.env" --port "$port" &
@@ -32,6 +33,10 @@ run_against() {
   "$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.yaml" --url "http://127.0.0.1:$port" \
     -H "Authorization: Bearer $officer" --max-examples 50 --seed 20261126 --no-color --checks "$checks" \
     --include-operation-id listAuditEntries --phases examples,coverage,fuzzing || status=$?
+  # The tracing operations are a tracer's only (an administrator gets 403 there).
+  "$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.yaml" --url "http://127.0.0.1:$port" \
+    -H "Authorization: Bearer $tracer" --max-examples 25 --seed 20261126 --no-color --checks "$checks" \
+    --include-operation-id recordCase --include-operation-id getCase --include-operation-id markContactF1 || status=$?
   kill -TERM "$pid"; wait "$pid" || true
   return "$status"
 }
