@@ -14,20 +14,11 @@ import argparse
 import json
 import sys
 
-from selenium import webdriver
 from selenium.common.exceptions import TimeoutException, WebDriverException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-
-def start_browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(options=options, service=Service(executable_path="/usr/bin/chromedriver"))
+from browser_session import quit_browser, start_browser
 
 
 def wait_for(driver, condition):
@@ -75,11 +66,7 @@ def main():
         print(f"check-checkin-page: browser could not be driven: {err.msg or err}", file=sys.stderr)
         return 1
     finally:
-        if driver is not None:
-            try:
-                driver.quit()
-            except WebDriverException:
-                pass
+        quit_browser(driver)
     json.dump({"good": good, "bad_phone": bad_phone, "checked_in": checked_in, "forged": forged,
                "console_errors": console}, sys.stdout, ensure_ascii=False, indent=2)
     print()

@@ -15,22 +15,11 @@ import argparse
 import json
 import sys
 
-from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException, WebDriverException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-
-def start_browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
-        options.add_argument(arg)
-    # Keep the page's console messages so SEVERE ones (uncaught errors, failed loads) can be reported.
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    # An explicit driver path makes Selenium skip Selenium Manager (which would try to download one).
-    return webdriver.Chrome(options=options, service=Service(executable_path="/usr/bin/chromedriver"))
+from browser_session import quit_browser, start_browser
 
 
 def severe_logs(driver):
@@ -98,11 +87,7 @@ def main():
         print(f"check-verify-page: browser could not be driven: {err.msg or err}", file=sys.stderr)
         return 1
     finally:
-        if driver is not None:
-            try:
-                driver.quit()
-            except WebDriverException:
-                pass
+        quit_browser(driver)
     json.dump({"page": page, "results": results, "console_errors": console_errors},
               sys.stdout, ensure_ascii=False, indent=2)
     print()

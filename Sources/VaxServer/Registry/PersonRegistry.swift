@@ -19,6 +19,23 @@ public struct Actor: Sendable {
     }
 }
 
+extension Actor {
+    /// The audit entry of `action` by this actor, about `person` when it concerns one.
+    func auditEntry(_ action: String, about person: Person.ID?, at date: Date, id: UUID) -> AuditEntry {
+        AuditEntry(
+            id: id,
+            occurredAt: date,
+            actor: principal.subject,
+            actorRole: principal.role.rawValue,
+            actorScope: principal.scope.description,
+            action: action,
+            personID: person,
+            reason: reason,
+            requestID: requestID
+        )
+    }
+}
+
 /// The registry's rules: validation, unit checks, de-duplication, audit of every staff read.
 public struct PersonRegistry: Sendable {
     let people: any PersonRepository
@@ -334,17 +351,7 @@ public struct PersonRegistry: Sendable {
     }
 
     func entry(_ action: String, about person: Person.ID?, by actor: Actor, at date: Date) -> AuditEntry {
-        AuditEntry(
-            id: ids.next(at: date),
-            occurredAt: date,
-            actor: actor.principal.subject,
-            actorRole: actor.principal.role.rawValue,
-            actorScope: actor.principal.scope.description,
-            action: action,
-            personID: person,
-            reason: actor.reason,
-            requestID: actor.requestID
-        )
+        actor.auditEntry(action, about: person, at: date, id: ids.next(at: date))
     }
 
     private func unknown(_ field: String, _ code: String, _ scheme: UnitScheme, level: String) -> FieldError {

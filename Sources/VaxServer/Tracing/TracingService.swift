@@ -400,17 +400,7 @@ public struct TracingService: Sendable {
     }
 
     func entry(_ action: String, about person: Person.ID?, by actor: Actor, at date: Date) -> AuditEntry {
-        AuditEntry(
-            id: ids.next(at: date),
-            occurredAt: date,
-            actor: actor.principal.subject,
-            actorRole: actor.principal.role.rawValue,
-            actorScope: actor.principal.scope.description,
-            action: action,
-            personID: person,
-            reason: actor.reason,
-            requestID: actor.requestID
-        )
+        actor.auditEntry(action, about: person, at: date, id: ids.next(at: date))
     }
 
     /// The first instant of a day in Vietnam (UTC+7).

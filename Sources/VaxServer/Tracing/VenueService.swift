@@ -423,16 +423,6 @@ public struct VenueService: Sendable {
     }
 
     func entry(_ action: String, by actor: Actor, at date: Date, about person: Person.ID? = nil) -> AuditEntry {
-        AuditEntry(
-            id: ids.next(at: date),
-            occurredAt: date,
-            actor: actor.principal.subject,
-            actorRole: actor.principal.role.rawValue,
-            actorScope: actor.principal.scope.description,
-            action: action,
-            personID: person,
-            reason: actor.reason,
-            requestID: actor.requestID
-        )
+        actor.auditEntry(action, about: person, at: date, id: ids.next(at: date))
     }
 }
