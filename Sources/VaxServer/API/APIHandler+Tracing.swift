@@ -115,7 +115,7 @@ extension APIHandler {
             )
         case .failure(let failure):
             let code: Components.Schemas.VenueTokenVerdict.FailurePayload.CodePayload =
-                failure == .claims("the venue is not registered")
+                failure == VenueService.unknownVenue
                 ? .unknownVenue : .init(rawValue: failure.code) ?? .format
             return .ok(.init(body: .json(.init(valid: false, failure: .init(code: code, message: failure.message)))))
         }

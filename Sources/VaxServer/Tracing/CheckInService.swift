@@ -105,7 +105,7 @@ public struct CheckInService: Sendable {
         switch try await venues.verify(token) {
         case .failure(let failure):
             throw AppError(
-                failure == .claims("the venue is not registered") ? .notFound : .badRequest,
+                failure == VenueService.unknownVenue ? .notFound : .badRequest,
                 code: "venue_token_\(failure.code)",
                 message: "This is not a genuine venue QR: \(failure.message) / Mã QR địa điểm không hợp lệ."
             )

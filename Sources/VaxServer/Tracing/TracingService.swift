@@ -1,8 +1,14 @@
 import Foundation
 import Logging
+import Synchronization
 import VaxDomain
 import VaxStorage
 import VenueCheckIn
+
+/// The last signed risky venue list and until when it stands (shared by copies of the service).
+final class SignedListCache: Sendable {
+    let state = Mutex<(text: String, until: Date)?>(nil)
+}
 
 /// Confirmed cases and their contacts: the F0's check-ins in the infectious window, everyone whose
 /// stay overlapped one of them widened by the margin (F1 candidates, ranked by overlap), warned by SMS
@@ -15,6 +21,8 @@ public struct TracingService: Sendable {
     let clock: WallClock
     let ids: IdentifierGenerator
     let logger: Logger
+    /// The last signed risky venue list and until when it stands.
+    let riskyList = SignedListCache()
 
     public init(
         store: TracingStore,
@@ -182,9 +190,17 @@ public struct TracingService: Sendable {
     }
 
     /// The signed list of risky venue windows: each F0's stays in their window, widened by the
-    /// margin, as venue id hashes and intervals.
+    /// margin, as venue id hashes and intervals. Every phone fetches it, so it is made at most once a
+    /// minute (and again at once after a case is recorded here).
     public func riskyVenues() async throws -> String {
         let now = clock.now()
+        if let cached = riskyList.state.withLock({ $0 }), cached.until > now { return cached.text }
+        let text = try await makeRiskyVenues(now: now)
+        riskyList.state.withLock { $0 = (text, now.addingTimeInterval(60)) }
+        return text
+    }
+
+    private func makeRiskyVenues(now: Date) async throws -> String {
         let since = now.addingTimeInterval(-Double(settings.retentionDays) * 86_400)
         var windows: [RiskyVenueList.Window] = []
         let margin = Double(settings.marginMinutes) * 60
@@ -310,6 +326,7 @@ public struct TracingService: Sendable {
             + contacts.compactMap(\.personID).map { entry("tracing.contact.find", about: $0, by: actor, at: now) }
         tracingCase.warningsQueuedMicros = 0
         try await store.insert(tracingCase, contacts: contacts, messages: messages, events: events, audit: audit)
+        riskyList.state.withLock { $0 = nil }
         let elapsed = ContinuousClock.now - started
         let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
         tracingCase.warningsQueuedMicros = micros

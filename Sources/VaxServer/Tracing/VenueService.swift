@@ -354,11 +354,14 @@ public struct VenueService: Sendable {
             return .failure(failure)
         case .success(let (_, claims)):
             guard let id = UUID(uuidString: claims.venueID), let venue = try await store.venue(id: id) else {
-                return .failure(.claims("the venue is not registered"))
+                return .failure(Self.unknownVenue)
             }
             return .success(venue)
         }
     }
+
+    /// A genuine token for a venue that is not registered (here).
+    static let unknownVenue = VenueTokenFailure.claims("the venue is not registered")
 
     static func kid(of token: Substring) -> String? {
         guard let dot = token.firstIndex(of: "."), let header = Base64URL.decode(token[..<dot]),
