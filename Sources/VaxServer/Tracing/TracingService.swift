@@ -324,7 +324,6 @@ public struct TracingService: Sendable {
                 )
             ]
             + contacts.compactMap(\.personID).map { entry("tracing.contact.find", about: $0, by: actor, at: now) }
-        tracingCase.warningsQueuedMicros = 0
         try await store.insert(tracingCase, contacts: contacts, messages: messages, events: events, audit: audit)
         riskyList.state.withLock { $0 = nil }
         let elapsed = ContinuousClock.now - started

@@ -267,21 +267,6 @@ public struct TracingStore: Sendable {
         }
     }
 
-    /// Every visit at `venue` whose stay touches `start…end`, edges included.
-    public func checkIns(venue: UUID, from start: Date, to end: Date) async throws -> [CheckIn] {
-        try await database.read { sql in
-            let lower = start.addingTimeInterval(-Self.maxStay)
-            return try await sql.select().columns(Self.checkInColumns).from("checkins")
-                .where("venue_id", .equal, venue.lower)
-                .where("day", .greaterThanOrEqual, CheckIn.day(of: lower))
-                .where("day", .lessThanOrEqual, CheckIn.day(of: end))
-                .where("arrived_at", .greaterThanOrEqual, lower.millisecondsSince1970)
-                .where("arrived_at", .lessThanOrEqual, end.millisecondsSince1970)
-                .where("stay_until", .greaterThanOrEqual, start.millisecondsSince1970)
-                .orderBy("arrived_at").all().map(Self.checkIn(from:))
-        }
-    }
-
     /// Every visit whose stay touches one of `windows` at its venue, in one query (a case's stays are
     /// looked up together: one round trip instead of one per venue).
     public func checkIns(touching windows: [(venue: UUID, from: Date, to: Date)]) async throws -> [CheckIn] {
