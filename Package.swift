@@ -115,6 +115,22 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
+        // Exposure Notification (GAEN) cryptography, matching, the Corona-Warn-App risk calculation and
+        // the export file format: pure Swift + swift-crypto, no server imports, also for the phone.
+        .target(
+            name: "ExposureNotification",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The export zip (export.bin + export.sig) around the ExposureNotification module.
+        .target(
+            name: "ExposureNotificationArchive",
+            dependencies: ["ExposureNotification", "VaxSheets", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: swiftSettings
+        ),
         // The Hummingbird application: middleware, API handlers, background services.
         .target(
             name: "VaxServer",
@@ -203,6 +219,12 @@ let package = Package(
         .testTarget(
             name: "HealthCertificatesTests",
             dependencies: ["HealthCertificates", "QRCode", .product(name: "Crypto", package: "swift-crypto")],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ExposureNotificationTests",
+            dependencies: ["ExposureNotification", "ExposureNotificationArchive", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

@@ -42,6 +42,18 @@ extension SpreadsheetError {
     }
 
     /// A part of the workbook unpacks to more than `limit` bytes.
+    /// Runs a zip read and words its failure for a workbook.
+    static func fromZip<T>(_ body: () throws(ZipReader.Failure) -> T) throws(SpreadsheetError) -> T {
+        do {
+            return try body()
+        } catch {
+            switch error {
+            case .damaged(let reason): throw .notXLSX(reason)
+            case .tooLarge(let path, let limit): throw .partTooLarge(path, limit: limit)
+            }
+        }
+    }
+
     static func partTooLarge(_ part: String, limit: Int) -> SpreadsheetError {
         tooLarge("The file is too large: \(part) unpacks to more than \(megabytes(limit)).")
     }

@@ -4,7 +4,7 @@ import Foundation
 enum XLSXReader {
     /// The rows of the first worksheet (workbook order) of `data`.
     static func read(_ data: Data, limits: Spreadsheet.Limits) throws(SpreadsheetError) -> [[String]] {
-        let zip = try ZipReader(data)
+        let zip = try SpreadsheetError.fromZip { () throws(ZipReader.Failure) in try ZipReader(data) }
         let workbookPath = try officeDocumentPath(in: zip, limits: limits)
         let workbook = try parse(WorkbookHandler(), part: workbookPath, in: zip, limits: limits)
         let relationships = try parse(
@@ -69,7 +69,7 @@ enum XLSXReader {
         limits: Spreadsheet.Limits
     ) throws(SpreadsheetError) -> Handler {
         var handler = handler
-        guard let bytes = try zip.read(part, limit: limits.maxUncompressedBytes) else { return handler }
+        guard let bytes = try SpreadsheetError.fromZip({ () throws(ZipReader.Failure) in try zip.read(part, limit: limits.maxUncompressedBytes) }) else { return handler }
         var scanner = XMLScanner(bytes, part: part)
         try scanner.scan(into: &handler)
         return handler

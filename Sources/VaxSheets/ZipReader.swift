@@ -6,7 +6,22 @@ import ZIPFoundation
 /// ZIPFoundation's `Archive` trusts the offsets in the central directory (a hostile one can make it trap) and its
 /// inflater reads past the end of a short input, so the directory is read here and ZIPFoundation is only given
 /// whole, padded input chunks to inflate.
-struct ZipReader {
+public struct ZipReader {
+    /// Why an archive cannot be read.
+    public enum Failure: Error, Equatable, CustomStringConvertible, Sendable {
+        /// Not a readable zip archive; the reason is a phrase such as "the zip archive is encrypted".
+        case damaged(String)
+        /// An entry declares, or inflates to, more than the caller's limit.
+        case tooLarge(path: String, limit: Int)
+
+        public var description: String {
+            switch self {
+            case .damaged(let reason): reason
+            case .tooLarge(let path, let limit): "\(path) unpacks to more than \(limit) bytes"
+            }
+        }
+    }
+
     /// One file in the archive, as the central directory describes it.
     struct Entry {
         /// The compression method: 0 stored, 8 deflated.
@@ -26,31 +41,31 @@ struct ZipReader {
     private var entries: [String: Entry] = [:]
 
     /// Reads the central directory of `data`.
-    init(_ data: Data) throws(SpreadsheetError) {
+    public init(_ data: Data) throws(Failure) {
         bytes = [UInt8](data)
         if bytes.starts(with: [0xD0, 0xCF, 0x11, 0xE0]) {
-            throw .notXLSX(
+            throw .damaged(
                 "it is an old .xls file or a password-protected workbook; save it as .xlsx without a password"
             )
         }
-        guard bytes.starts(with: [0x50, 0x4B]) else { throw .notXLSX("it is not a zip archive") }
+        guard bytes.starts(with: [0x50, 0x4B]) else { throw .damaged("it is not a zip archive") }
         guard let end = endOfCentralDirectory() else {
-            throw .notXLSX("the zip archive is incomplete or damaged")
+            throw .damaged("the zip archive is incomplete or damaged")
         }
         try readCentralDirectory(offset: end.offset, count: end.count)
     }
 
     /// Whether the archive holds `path`.
-    func contains(_ path: String) -> Bool {
+    public func contains(_ path: String) -> Bool {
         entries[Self.key(path)] != nil
     }
 
     /// The unpacked bytes of `path`, or nil when the archive has no such entry.
     ///
     /// Refuses ("too_large") an entry that declares, or turns out while inflating, to be larger than `limit`.
-    func read(_ path: String, limit: Int) throws(SpreadsheetError) -> [UInt8]? {
+    public func read(_ path: String, limit: Int) throws(Failure) -> [UInt8]? {
         guard let entry = entries[Self.key(path)] else { return nil }
-        guard entry.uncompressedSize <= limit else { throw .partTooLarge(path, limit: limit) }
+        guard entry.uncompressedSize <= limit else { throw .tooLarge(path: path, limit: limit) }
         let start = try dataStart(of: entry, path: path)
         let stored = bytes[start..<start + entry.compressedSize]
         let output: [UInt8]
@@ -62,10 +77,10 @@ struct ZipReader {
         case 8:
             (output, crc) = try inflate(stored, entry: entry, path: path, limit: limit)
         default:
-            throw .notXLSX("\(path) is compressed with an unsupported method")
+            throw .damaged("\(path) is compressed with an unsupported method")
         }
         guard output.count == entry.uncompressedSize, crc == entry.crc32 else {
-            throw .notXLSX("\(path) is damaged inside the zip archive")
+            throw .damaged("\(path) is damaged inside the zip archive")
         }
         return output
     }
@@ -86,7 +101,7 @@ struct ZipReader {
     }
 
     /// Reads `count` central directory headers starting at `offset`.
-    private mutating func readCentralDirectory(offset: Int, count: Int) throws(SpreadsheetError) {
+    private mutating func readCentralDirectory(offset: Int, count: Int) throws(Failure) {
         var position = offset
         for _ in 0..<count {
             guard uint32(at: position) == 0x0201_4B50,
@@ -101,9 +116,9 @@ struct ZipReader {
                 let localHeaderOffset = uint32(at: position + 42),
                 position + 46 + nameLength <= bytes.count
             else {
-                throw .notXLSX("the zip archive's directory is damaged")
+                throw .damaged("the zip archive's directory is damaged")
             }
-            guard flags & 1 == 0 else { throw .notXLSX("the zip archive is encrypted") }
+            guard flags & 1 == 0 else { throw .damaged("the zip archive is encrypted") }
             let name = String(decoding: bytes[position + 46..<position + 46 + nameLength], as: UTF8.self)
             let entry = Entry(
                 method: method,
@@ -120,14 +135,14 @@ struct ZipReader {
     }
 
     /// Where the stored bytes of `entry` start, after its local header; checks that they lie inside the archive.
-    private func dataStart(of entry: Entry, path: String) throws(SpreadsheetError) -> Int {
+    private func dataStart(of entry: Entry, path: String) throws(Failure) -> Int {
         let header = entry.localHeaderOffset
         guard uint32(at: header) == 0x0403_4B50,
             let nameLength = uint16(at: header + 26),
             let extraLength = uint16(at: header + 28),
             header + 30 + nameLength + extraLength + entry.compressedSize <= bytes.count
         else {
-            throw .notXLSX("\(path) is cut short or damaged inside the zip archive")
+            throw .damaged("\(path) is cut short or damaged inside the zip archive")
         }
         return header + 30 + nameLength + extraLength
     }
@@ -141,7 +156,7 @@ struct ZipReader {
         entry: Entry,
         path: String,
         limit: Int
-    ) throws(SpreadsheetError) -> (output: [UInt8], crc32: UInt32) {
+    ) throws(Failure) -> (output: [UInt8], crc32: UInt32) {
         let chunkSize = 64 << 10
         var output: [UInt8] = []
         output.reserveCapacity(min(entry.uncompressedSize, limit))
@@ -154,12 +169,12 @@ struct ZipReader {
                 provider: { position, size in try Self.chunk(of: stored, at: Int(position), size: size) },
                 consumer: { data in
                     output.append(contentsOf: data)
-                    if output.count > limit { throw SpreadsheetError.partTooLarge(path, limit: limit) }
-                    if output.count > entry.uncompressedSize { throw SpreadsheetError.notXLSX("\(path) is damaged") }
+                    if output.count > limit { throw Failure.tooLarge(path: path, limit: limit) }
+                    if output.count > entry.uncompressedSize { throw Failure.damaged("\(path) is damaged") }
                 }
             )
         } catch {
-            throw (error as? SpreadsheetError) ?? .notXLSX("\(path) is damaged inside the zip archive")
+            throw (error as? Failure) ?? .damaged("\(path) is damaged inside the zip archive")
         }
         return (output, crc)
     }
@@ -167,7 +182,7 @@ struct ZipReader {
     /// `size` bytes of `stored` from `position`, padded with zeros past its end (the Linux inflater always
     /// reads a full chunk); throws once the stored bytes are used up, so a cut-short stream cannot loop forever.
     private static func chunk(of stored: ArraySlice<UInt8>, at position: Int, size: Int) throws -> Data {
-        guard position < stored.count else { throw SpreadsheetError.notXLSX("the zip archive is cut short") }
+        guard position < stored.count else { throw Failure.damaged("the zip archive is cut short") }
         let start = stored.startIndex + position
         var chunk = Data(stored[start..<min(start + size, stored.endIndex)])
         if chunk.count < size {

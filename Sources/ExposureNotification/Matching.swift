@@ -1,0 +1,97 @@
+/// One identifier a phone heard: the RPI, when (the interval number of the scan), how strong, and the AEM.
+public struct Sighting: Hashable, Sendable {
+    public var rpi: RollingProximityIdentifier
+    /// The interval number at which the scan happened (the receiving phone's clock).
+    public var interval: Int32
+    /// Seconds since the Unix epoch of the scan, for building exposure windows.
+    public var unixSeconds: Int64
+    /// Attenuation in dB: transmit power (from the metadata) minus the received signal strength.
+    public var attenuation: Int
+    public var aem: [UInt8]
+
+    public init(rpi: RollingProximityIdentifier, unixSeconds: Int64, attenuation: Int, aem: [UInt8] = []) {
+        self.rpi = rpi
+        self.unixSeconds = unixSeconds
+        self.interval = ExposureNotification.intervalNumber(unixSeconds: unixSeconds)
+        self.attenuation = attenuation
+        self.aem = aem
+    }
+}
+
+/// A sighting that belongs to a diagnosis key.
+public struct KeyMatch: Hashable, Sendable {
+    public var key: TemporaryExposureKey
+    public var sighting: Sighting
+}
+
+/// The phone's stored sightings, indexed for matching downloaded diagnosis keys.
+///
+/// An open-addressing table keyed by the RPI's first word: RPIs are AES outputs, so the word is already a
+/// uniform hash and a lookup costs one or two probes.
+public struct SightingIndex: Sendable {
+    private var slots: [Int32]
+    private var words: [UInt64]
+    private let mask: Int
+    public let sightings: [Sighting]
+
+    public init(_ sightings: [Sighting]) {
+        self.sightings = sightings
+        var capacity = 16
+        while capacity < sightings.count * 2 { capacity <<= 1 }
+        mask = capacity - 1
+        slots = [Int32](repeating: -1, count: capacity)
+        words = [UInt64](repeating: 0, count: capacity)
+        for (position, sighting) in sightings.enumerated() {
+            var slot = Int(truncatingIfNeeded: sighting.rpi.high) & mask
+            while slots[slot] >= 0 { slot = (slot + 1) & mask }
+            slots[slot] = Int32(position)
+            words[slot] = sighting.rpi.high
+        }
+    }
+
+    /// Every stored sighting of `key`'s identifiers within its validity widened by ±2 hours.
+    public func matches(for key: TemporaryExposureKey) -> [KeyMatch] {
+        var found: [KeyMatch] = []
+        let rpis = key.rollingProximityIdentifiers()
+        forEachMatch(key: key, rpis: rpis) { found.append(KeyMatch(key: key, sighting: sightings[$0])) }
+        return found
+    }
+
+    /// Matches many keys; the result is grouped by key in the order given.
+    public func matches(for keys: [TemporaryExposureKey]) -> [KeyMatch] {
+        keys.flatMap { matches(for: $0) }
+    }
+
+    /// Counts matches without collecting them (the benchmark's inner loop).
+    public func countMatches(for keys: [TemporaryExposureKey]) -> Int {
+        var count = 0
+        for key in keys {
+            forEachMatch(key: key, rpis: key.rollingProximityIdentifiers()) { _ in count += 1 }
+        }
+        return count
+    }
+
+    @inline(__always)
+    private func forEachMatch(key: TemporaryExposureKey, rpis: [RollingProximityIdentifier], _ body: (Int) -> Void) {
+        let earliest = key.rollingStartIntervalNumber - ExposureNotification.driftIntervals
+        let latest = key.rollingStartIntervalNumber + key.rollingPeriod + ExposureNotification.driftIntervals
+        slots.withUnsafeBufferPointer { slots in
+            words.withUnsafeBufferPointer { words in
+                for rpi in rpis {
+                    var slot = Int(truncatingIfNeeded: rpi.high) & mask
+                    while true {
+                        let position = Int(slots[slot])
+                        if position < 0 { break }
+                        if words[slot] == rpi.high {
+                            let sighting = sightings[position]
+                            if sighting.rpi.low == rpi.low, sighting.interval >= earliest, sighting.interval < latest {
+                                body(position)
+                            }
+                        }
+                        slot = (slot + 1) & mask
+                    }
+                }
+            }
+        }
+    }
+}
