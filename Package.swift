@@ -158,6 +158,8 @@ let package = Package(
         .executableTarget(
             name: "vaxtrace",
             dependencies: [
+                "ExposureNotification",
+                "ExposureNotificationArchive",
                 "HealthCertificates",
                 "VaxDomain",
                 "VaxServer",
