@@ -128,7 +128,9 @@ let package = Package(
         // The export zip (export.bin + export.sig) around the ExposureNotification module.
         .target(
             name: "ExposureNotificationArchive",
-            dependencies: ["ExposureNotification", "VaxSheets", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: [
+                "ExposureNotification", "VaxSheets", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The Hummingbird application: middleware, API handlers, background services.
@@ -142,6 +144,8 @@ let package = Package(
                 "VaxSheets",
                 "VaxStorage",
                 "VenueCheckIn",
+                "ExposureNotification",
+                "ExposureNotificationArchive",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -226,7 +230,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ExposureNotificationTests",
-            dependencies: ["ExposureNotification", "ExposureNotificationArchive", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "ExposureNotification", "ExposureNotificationArchive",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

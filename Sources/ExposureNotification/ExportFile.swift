@@ -1,9 +1,9 @@
 import Crypto
 
 #if canImport(FoundationEssentials)
-    import FoundationEssentials
+import FoundationEssentials
 #else
-    import Foundation
+import Foundation
 #endif
 
 /// Who signed an export and how (the export format's SignatureInfo).
@@ -15,7 +15,11 @@ public struct SignatureInfo: Hashable, Sendable, Codable {
 
     public static let ecdsaP256SHA256 = "1.2.840.10045.4.3.2"
 
-    public init(verificationKeyVersion: String?, verificationKeyID: String?, signatureAlgorithm: String? = Self.ecdsaP256SHA256) {
+    public init(
+        verificationKeyVersion: String?,
+        verificationKeyID: String?,
+        signatureAlgorithm: String? = Self.ecdsaP256SHA256
+    ) {
         self.verificationKeyVersion = verificationKeyVersion
         self.verificationKeyID = verificationKeyID
         self.signatureAlgorithm = signatureAlgorithm
@@ -57,8 +61,14 @@ public struct TemporaryExposureKeyExport: Hashable, Sendable {
     public var revisedKeys: [TemporaryExposureKey]
 
     public init(
-        startTimestamp: UInt64?, endTimestamp: UInt64?, region: String?, batchNumber: Int32?, batchSize: Int32?,
-        signatureInfos: [SignatureInfo], keys: [TemporaryExposureKey], revisedKeys: [TemporaryExposureKey] = []
+        startTimestamp: UInt64?,
+        endTimestamp: UInt64?,
+        region: String?,
+        batchNumber: Int32?,
+        batchSize: Int32?,
+        signatureInfos: [SignatureInfo],
+        keys: [TemporaryExposureKey],
+        revisedKeys: [TemporaryExposureKey] = []
     ) {
         self.startTimestamp = startTimestamp
         self.endTimestamp = endTimestamp
@@ -73,7 +83,15 @@ public struct TemporaryExposureKeyExport: Hashable, Sendable {
     /// Reads `export.bin` (header included).
     public init(exportBin: [UInt8]) throws(ExportFormatError) {
         guard exportBin.count >= 16, Array(exportBin[0..<16]) == Self.header else { throw .missingHeader }
-        self.init(startTimestamp: nil, endTimestamp: nil, region: nil, batchNumber: nil, batchSize: nil, signatureInfos: [], keys: [])
+        self.init(
+            startTimestamp: nil,
+            endTimestamp: nil,
+            region: nil,
+            batchNumber: nil,
+            batchSize: nil,
+            signatureInfos: [],
+            keys: []
+        )
         var reader = ProtobufReader(exportBin[16...])
         while !reader.atEnd {
             let (field, wireType) = try reader.field()
@@ -85,7 +103,8 @@ public struct TemporaryExposureKeyExport: Hashable, Sendable {
             case 3: region = try reader.string(field: field, wireType: wireType)
             case 4: batchNumber = try reader.int32(field: field, wireType: wireType)
             case 5: batchSize = try reader.int32(field: field, wireType: wireType)
-            case 6: signatureInfos.append(try SignatureInfo(decoding: try reader.message(field: field, wireType: wireType)))
+            case 6:
+                signatureInfos.append(try SignatureInfo(decoding: try reader.message(field: field, wireType: wireType)))
             case 7: keys.append(try Self.decodeKey(try reader.message(field: field, wireType: wireType)))
             case 8: revisedKeys.append(try Self.decodeKey(try reader.message(field: field, wireType: wireType)))
             default: try reader.skip(wireType: wireType, field: field)
@@ -128,7 +147,8 @@ public struct TemporaryExposureKeyExport: Hashable, Sendable {
             case 2: key.transmissionRiskLevel = try reader.int32(field: field, wireType: wireType)
             case 3: key.rollingStartIntervalNumber = try reader.int32(field: field, wireType: wireType)
             case 4: key.rollingPeriod = try reader.int32(field: field, wireType: wireType)
-            case 5: key.reportType = ReportType(rawValue: try reader.int32(field: field, wireType: wireType)) ?? .unknown
+            case 5:
+                key.reportType = ReportType(rawValue: try reader.int32(field: field, wireType: wireType)) ?? .unknown
             case 6: key.daysSinceOnsetOfSymptoms = try reader.sint32(field: field, wireType: wireType)
             default: try reader.skip(wireType: wireType, field: field)
             }
@@ -173,7 +193,10 @@ public struct TEKSignatureList: Hashable, Sendable {
             while !inner.atEnd {
                 let (field, wireType) = try inner.field()
                 switch field {
-                case 1: signature.signatureInfo = try SignatureInfo(decoding: try inner.message(field: field, wireType: wireType))
+                case 1:
+                    signature.signatureInfo = try SignatureInfo(
+                        decoding: try inner.message(field: field, wireType: wireType)
+                    )
                 case 2: signature.batchNumber = try inner.int32(field: field, wireType: wireType)
                 case 3: signature.batchSize = try inner.int32(field: field, wireType: wireType)
                 case 4: signature.signature = Array(try inner.message(field: field, wireType: wireType))
@@ -217,8 +240,11 @@ public struct SignedExport: Sendable {
         let signature = try signingKey.signature(for: bin)
         let list = TEKSignatureList(signatures: [
             TEKSignature(
-                signatureInfo: info, batchNumber: export.batchNumber, batchSize: export.batchSize,
-                signature: Array(signature.derRepresentation))
+                signatureInfo: info,
+                batchNumber: export.batchNumber,
+                batchSize: export.batchSize,
+                signature: Array(signature.derRepresentation)
+            )
         ])
         self.init(exportBin: bin, exportSig: list.exportSig())
     }

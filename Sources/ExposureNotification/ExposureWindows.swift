@@ -10,7 +10,9 @@ public struct ExposureWindowBuilder: Sendable {
     public var defaultReportType: ReportType
 
     public init(
-        scanIntervalSeconds: Int = 300, windowSeconds: Int = 1800, highInfectiousness: ClosedRange<Int32> = -2...5,
+        scanIntervalSeconds: Int = 300,
+        windowSeconds: Int = 1800,
+        highInfectiousness: ClosedRange<Int32> = -2...5,
         defaultReportType: ReportType = .confirmedTest
     ) {
         self.scanIntervalSeconds = scanIntervalSeconds
@@ -34,15 +36,23 @@ public struct ExposureWindowBuilder: Sendable {
                     let gap = previous.map { Int(sighting.unixSeconds - $0) } ?? scanIntervalSeconds
                     previous = sighting.unixSeconds
                     return ScanInstance(
-                        minAttenuation: sighting.attenuation, typicalAttenuation: sighting.attenuation,
-                        secondsSinceLastScan: min(max(gap, 0), scanIntervalSeconds))
+                        minAttenuation: sighting.attenuation,
+                        typicalAttenuation: sighting.attenuation,
+                        secondsSinceLastScan: min(max(gap, 0), scanIntervalSeconds)
+                    )
                 }
                 let infectiousness = key.daysSinceOnsetOfSymptoms.map { highInfectiousness.contains($0) ? 2 : 1 } ?? 1
                 windows.append(
                     ExposureWindow(
                         ageInDays: Int(todayDay - ExposureNotification.floorDivide(first.unixSeconds, 86_400)),
-                        reportType: Int((key.reportType.flatMap { $0 == .unknown ? nil : $0 } ?? defaultReportType).rawValue),
-                        infectiousness: infectiousness, calibrationConfidence: 0, scanInstances: scans))
+                        reportType: Int(
+                            (key.reportType.flatMap { $0 == .unknown ? nil : $0 } ?? defaultReportType).rawValue
+                        ),
+                        infectiousness: infectiousness,
+                        calibrationConfidence: 0,
+                        scanInstances: scans
+                    )
+                )
                 current = []
             }
             for sighting in sorted {

@@ -2,9 +2,9 @@ import Crypto
 import _CryptoExtras
 
 #if canImport(FoundationEssentials)
-    import FoundationEssentials
+import FoundationEssentials
 #else
-    import Foundation
+import Foundation
 #endif
 
 /// The Exposure Notification cryptography (Google/Apple specification v1.2): interval numbers, temporary
@@ -59,8 +59,12 @@ public struct TemporaryExposureKey: Hashable, Sendable {
     public var daysSinceOnsetOfSymptoms: Int32?
 
     public init(
-        keyData: [UInt8], rollingStartIntervalNumber: Int32, rollingPeriod: Int32 = ExposureNotification.tekRollingPeriod,
-        transmissionRiskLevel: Int32? = nil, reportType: ReportType? = nil, daysSinceOnsetOfSymptoms: Int32? = nil
+        keyData: [UInt8],
+        rollingStartIntervalNumber: Int32,
+        rollingPeriod: Int32 = ExposureNotification.tekRollingPeriod,
+        transmissionRiskLevel: Int32? = nil,
+        reportType: ReportType? = nil,
+        daysSinceOnsetOfSymptoms: Int32? = nil
     ) {
         self.keyData = keyData
         self.rollingStartIntervalNumber = rollingStartIntervalNumber
@@ -75,7 +79,8 @@ public struct TemporaryExposureKey: Hashable, Sendable {
         let key = SymmetricKey(size: .bits128)
         return TemporaryExposureKey(
             keyData: key.withUnsafeBytes { Array($0) },
-            rollingStartIntervalNumber: ExposureNotification.rollingStart(of: interval))
+            rollingStartIntervalNumber: ExposureNotification.rollingStart(of: interval)
+        )
     }
 
     /// The intervals this key was valid for.
@@ -84,15 +89,22 @@ public struct TemporaryExposureKey: Hashable, Sendable {
     }
 
     /// RPIK = HKDF-SHA256(TEK, salt: none, info: "EN-RPIK", 16 bytes).
-    public func rollingProximityIdentifierKey() -> SymmetricKey {
-        HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: SymmetricKey(data: keyData), info: Array("EN-RPIK".utf8), outputByteCount: 16)
-    }
+    public func rollingProximityIdentifierKey() -> SymmetricKey { Self.hkdf16(keyData, info: Self.rpikInfo) }
 
     /// AEMK = HKDF-SHA256(TEK, salt: none, info: "EN-AEMK", 16 bytes).
-    public func associatedEncryptedMetadataKey() -> SymmetricKey {
-        HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: SymmetricKey(data: keyData), info: Array("EN-AEMK".utf8), outputByteCount: 16)
+    public func associatedEncryptedMetadataKey() -> SymmetricKey { Self.hkdf16(keyData, info: Self.aemkInfo) }
+
+    static let rpikInfo = Array("EN-RPIK".utf8) + [1]
+    static let aemkInfo = Array("EN-AEMK".utf8) + [1]
+    /// RFC 5869: no salt means a salt of 32 zero bytes.
+    static let emptySalt = SymmetricKey(data: [UInt8](repeating: 0, count: 32))
+
+    /// HKDF-SHA256 with one expand block (16 ≤ 32 bytes): T(1) = HMAC(PRK, info ‖ 0x01), PRK = HMAC(salt, IKM).
+    /// Written out because the generic HKDF costs more than the hashing itself on the matching path.
+    static func hkdf16(_ inputKeyMaterial: [UInt8], info: [UInt8]) -> SymmetricKey {
+        let prk = HMAC<SHA256>.authenticationCode(for: inputKeyMaterial, using: emptySalt)
+        let okm = HMAC<SHA256>.authenticationCode(for: info, using: SymmetricKey(data: prk))
+        return okm.withUnsafeBytes { SymmetricKey(data: UnsafeRawBufferPointer(rebasing: $0[0..<16])) }
     }
 
     /// The rolling proximity identifier broadcast during `interval`.
@@ -142,20 +154,38 @@ public struct RollingProximityIdentifier: Hashable, Sendable {
     /// One call to BoringSSL's CFB-128 decryption does the whole range with one key schedule: decrypting
     /// the blocks PD_1…PD_n under the IV PD_0 yields P_i = PD_i ⊕ AES(PD_{i-1}), so AES(PD_{i-1}) = P_i ⊕ PD_i.
     public static func derive(key: SymmetricKey, intervals: Range<Int32>) -> [RollingProximityIdentifier] {
+        var result = [RollingProximityIdentifier]()
+        result.reserveCapacity(intervals.count)
+        forEach(key: key, intervals: intervals) { result.append($0) }
+        return result
+    }
+
+    /// Calls `body` with each identifier of `intervals` in order, without collecting them.
+    @inlinable
+    public static func forEach(key: SymmetricKey, intervals: Range<Int32>, _ body: (RollingProximityIdentifier) -> Void)
+    {
         let count = intervals.count
-        guard count > 0 else { return [] }
-        var ivBytes = [UInt8](repeating: 0, count: 16)
-        writePaddedData(into: &ivBytes, at: 0, interval: intervals.lowerBound)
-        // The ciphertext is PD_1 … PD_{n-1} and a zero block, so the last output is AES(PD_{n-1}) itself.
-        var ciphertext = [UInt8](repeating: 0, count: 16 * count)
-        for index in 1..<count {
-            writePaddedData(into: &ciphertext, at: 16 * (index - 1), interval: intervals.lowerBound &+ Int32(index))
+        guard count > 0, count <= 1024 else {
+            // Longer ranges than a day or two do not occur; do them in slices.
+            var start = intervals.lowerBound
+            while start < intervals.upperBound {
+                let end = min(intervals.upperBound, start + 144)
+                forEach(key: key, intervals: start..<end, body)
+                start = end
+            }
+            return
         }
+        var ivBytes = paddedTemplate(count: 1)
+        setInterval(&ivBytes, block: 0, intervals.lowerBound)
+        // The ciphertext is PD_1 … PD_{n-1} and a zero block, so the last output is AES(PD_{n-1}) itself.
+        var ciphertext = paddedTemplate(count: count)
+        for index in 1..<max(count, 1) {
+            setInterval(&ciphertext, block: index - 1, intervals.lowerBound &+ Int32(index))
+        }
+        for offset in (16 * (count - 1))..<(16 * count) { ciphertext[offset] = 0 }
         // The IV and the key are 16 bytes, so these cannot fail.
         let iv = try! AES._CFB.IV(ivBytes: ivBytes)
         let plain = try! AES._CFB.decrypt(ciphertext, using: key, iv: iv)
-        var result = [RollingProximityIdentifier]()
-        result.reserveCapacity(count)
         plain.withUnsafeBytes { plainBytes in
             ciphertext.withUnsafeBytes { cipherBytes in
                 for offset in stride(from: 0, to: 16 * count, by: 16) {
@@ -163,21 +193,29 @@ public struct RollingProximityIdentifier: Hashable, Sendable {
                     let p1 = plainBytes.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self)
                     let c0 = cipherBytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
                     let c1 = cipherBytes.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self)
-                    result.append(RollingProximityIdentifier(high: p0 ^ c0, low: p1 ^ c1))
+                    body(RollingProximityIdentifier(high: p0 ^ c0, low: p1 ^ c1))
                 }
             }
         }
-        return result
     }
 
-    static func writePaddedData(into buffer: inout [UInt8], at offset: Int, interval: Int32) {
-        let prefix: [UInt8] = [0x45, 0x4E, 0x2D, 0x52, 0x50, 0x49]  // "EN-RPI"
-        for (index, byte) in prefix.enumerated() { buffer[offset + index] = byte }
-        let value = UInt32(bitPattern: interval)
-        buffer[offset + 12] = UInt8(truncatingIfNeeded: value)
-        buffer[offset + 13] = UInt8(truncatingIfNeeded: value >> 8)
-        buffer[offset + 14] = UInt8(truncatingIfNeeded: value >> 16)
-        buffer[offset + 15] = UInt8(truncatingIfNeeded: value >> 24)
+    /// `count` padded-data blocks "EN-RPI" ‖ 0x000000000000 ‖ (interval to be set), from a cached day's worth.
+    @usableFromInline
+    static func paddedTemplate(count: Int) -> [UInt8] {
+        count <= 144 ? Array(dayTemplate[0..<(16 * count)]) : (0..<count).flatMap { _ in dayTemplate[0..<16] }
+    }
+
+    @usableFromInline
+    static let dayTemplate: [UInt8] = (0..<144).flatMap { _ in
+        [0x45, 0x4E, 0x2D, 0x52, 0x50, 0x49] + [UInt8](repeating: 0, count: 10)
+    }
+
+    /// Writes ENIN little-endian into bytes 12–15 of block `block`.
+    @usableFromInline @inline(__always)
+    static func setInterval(_ buffer: inout [UInt8], block: Int, _ interval: Int32) {
+        buffer.withUnsafeMutableBytes {
+            $0.storeBytes(of: UInt32(bitPattern: interval).littleEndian, toByteOffset: 16 * block + 12, as: UInt32.self)
+        }
     }
 
     static func crypt(_ data: [UInt8], key: SymmetricKey, rpi: RollingProximityIdentifier) -> [UInt8] {

@@ -52,8 +52,7 @@ public struct SightingIndex: Sendable {
     /// Every stored sighting of `key`'s identifiers within its validity widened by ±2 hours.
     public func matches(for key: TemporaryExposureKey) -> [KeyMatch] {
         var found: [KeyMatch] = []
-        let rpis = key.rollingProximityIdentifiers()
-        forEachMatch(key: key, rpis: rpis) { found.append(KeyMatch(key: key, sighting: sightings[$0])) }
+        forEachMatch(key: key) { found.append(KeyMatch(key: key, sighting: sightings[$0])) }
         return found
     }
 
@@ -66,18 +65,19 @@ public struct SightingIndex: Sendable {
     public func countMatches(for keys: [TemporaryExposureKey]) -> Int {
         var count = 0
         for key in keys {
-            forEachMatch(key: key, rpis: key.rollingProximityIdentifiers()) { _ in count += 1 }
+            forEachMatch(key: key) { _ in count += 1 }
         }
         return count
     }
 
     @inline(__always)
-    private func forEachMatch(key: TemporaryExposureKey, rpis: [RollingProximityIdentifier], _ body: (Int) -> Void) {
+    private func forEachMatch(key: TemporaryExposureKey, _ body: (Int) -> Void) {
         let earliest = key.rollingStartIntervalNumber - ExposureNotification.driftIntervals
         let latest = key.rollingStartIntervalNumber + key.rollingPeriod + ExposureNotification.driftIntervals
         slots.withUnsafeBufferPointer { slots in
             words.withUnsafeBufferPointer { words in
-                for rpi in rpis {
+                RollingProximityIdentifier.forEach(key: key.rollingProximityIdentifierKey(), intervals: key.intervals) {
+                    rpi in
                     var slot = Int(truncatingIfNeeded: rpi.high) & mask
                     while true {
                         let position = Int(slots[slot])

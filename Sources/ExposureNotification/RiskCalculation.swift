@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-    import FoundationEssentials
+import FoundationEssentials
 #else
-    import Foundation
+import Foundation
 #endif
 
 /// One scan of an exposure window: attenuations in dB and the seconds since the previous scan.
@@ -28,7 +28,13 @@ public struct ExposureWindow: Codable, Hashable, Sendable {
     public var calibrationConfidence: Int
     public var scanInstances: [ScanInstance]
 
-    public init(ageInDays: Int, reportType: Int, infectiousness: Int, calibrationConfidence: Int, scanInstances: [ScanInstance]) {
+    public init(
+        ageInDays: Int,
+        reportType: Int,
+        infectiousness: Int,
+        calibrationConfidence: Int,
+        scanInstances: [ScanInstance]
+    ) {
         self.ageInDays = ageInDays
         self.reportType = reportType
         self.infectiousness = infectiousness
@@ -97,11 +103,32 @@ public struct RiskCalculationParameters: Codable, Hashable, Sendable {
         public var reportTypeOffsetSelfReport: Int
         public var reportTypeOffsetConfirmedClinicalDiagnosis: Int
         public var reportTypeOffsetConfirmedTest: Int
+
+        public init(
+            infectiousnessOffsetStandard: Int,
+            infectiousnessOffsetHigh: Int,
+            reportTypeOffsetRecursive: Int,
+            reportTypeOffsetSelfReport: Int,
+            reportTypeOffsetConfirmedClinicalDiagnosis: Int,
+            reportTypeOffsetConfirmedTest: Int
+        ) {
+            self.infectiousnessOffsetStandard = infectiousnessOffsetStandard
+            self.infectiousnessOffsetHigh = infectiousnessOffsetHigh
+            self.reportTypeOffsetRecursive = reportTypeOffsetRecursive
+            self.reportTypeOffsetSelfReport = reportTypeOffsetSelfReport
+            self.reportTypeOffsetConfirmedClinicalDiagnosis = reportTypeOffsetConfirmedClinicalDiagnosis
+            self.reportTypeOffsetConfirmedTest = reportTypeOffsetConfirmedTest
+        }
     }
 
     public struct TransmissionRiskValue: Codable, Hashable, Sendable {
         public var transmissionRiskLevel: Int
         public var transmissionRiskValue: Double
+
+        public init(transmissionRiskLevel: Int, transmissionRiskValue: Double) {
+            self.transmissionRiskLevel = transmissionRiskLevel
+            self.transmissionRiskValue = transmissionRiskValue
+        }
     }
 
     public var minutesAtAttenuationFilters: [MinutesAtAttenuationFilter]
@@ -119,6 +146,26 @@ public struct RiskCalculationParameters: Codable, Hashable, Sendable {
 
     public static let lowRisk = 1
     public static let highRisk = 2
+
+    public init(
+        minutesAtAttenuationFilters: [MinutesAtAttenuationFilter],
+        trlFilters: [TRLFilter],
+        minutesAtAttenuationWeights: [MinutesAtAttenuationWeight],
+        normalizedTimePerEWToRiskLevelMapping: [NormalizedTimeToRiskLevel],
+        normalizedTimePerDayToRiskLevelMapping: [NormalizedTimeToRiskLevel],
+        trlEncoding: TRLEncoding,
+        transmissionRiskValueMapping: [TransmissionRiskValue],
+        roundNormalizedTimePerDay: Bool?
+    ) {
+        self.minutesAtAttenuationFilters = minutesAtAttenuationFilters
+        self.trlFilters = trlFilters
+        self.minutesAtAttenuationWeights = minutesAtAttenuationWeights
+        self.normalizedTimePerEWToRiskLevelMapping = normalizedTimePerEWToRiskLevelMapping
+        self.normalizedTimePerDayToRiskLevelMapping = normalizedTimePerDayToRiskLevelMapping
+        self.trlEncoding = trlEncoding
+        self.transmissionRiskValueMapping = transmissionRiskValueMapping
+        self.roundNormalizedTimePerDay = roundNormalizedTimePerDay
+    }
 }
 
 /// The outcome, with the names the Corona-Warn-App test files use (without their `exp` prefix).
@@ -133,8 +180,12 @@ public struct RiskCalculationResult: Codable, Hashable, Sendable {
     public var numberOfDaysWithHighRisk: Int
 
     public init(
-        totalRiskLevel: Int, totalMinimumDistinctEncountersWithLowRisk: Int, totalMinimumDistinctEncountersWithHighRisk: Int,
-        ageOfMostRecentDateWithLowRisk: Int?, ageOfMostRecentDateWithHighRisk: Int?, numberOfDaysWithLowRisk: Int,
+        totalRiskLevel: Int,
+        totalMinimumDistinctEncountersWithLowRisk: Int,
+        totalMinimumDistinctEncountersWithHighRisk: Int,
+        ageOfMostRecentDateWithLowRisk: Int?,
+        ageOfMostRecentDateWithHighRisk: Int?,
+        numberOfDaysWithLowRisk: Int,
         numberOfDaysWithHighRisk: Int
     ) {
         self.totalRiskLevel = totalRiskLevel
@@ -148,15 +199,22 @@ public struct RiskCalculationResult: Codable, Hashable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case totalRiskLevel, totalMinimumDistinctEncountersWithLowRisk, totalMinimumDistinctEncountersWithHighRisk
-        case ageOfMostRecentDateWithLowRisk, ageOfMostRecentDateWithHighRisk, numberOfDaysWithLowRisk, numberOfDaysWithHighRisk
+        case ageOfMostRecentDateWithLowRisk, ageOfMostRecentDateWithHighRisk, numberOfDaysWithLowRisk,
+            numberOfDaysWithHighRisk
     }
 
     /// Writes null for a missing age, as the test files do.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(totalRiskLevel, forKey: .totalRiskLevel)
-        try container.encode(totalMinimumDistinctEncountersWithLowRisk, forKey: .totalMinimumDistinctEncountersWithLowRisk)
-        try container.encode(totalMinimumDistinctEncountersWithHighRisk, forKey: .totalMinimumDistinctEncountersWithHighRisk)
+        try container.encode(
+            totalMinimumDistinctEncountersWithLowRisk,
+            forKey: .totalMinimumDistinctEncountersWithLowRisk
+        )
+        try container.encode(
+            totalMinimumDistinctEncountersWithHighRisk,
+            forKey: .totalMinimumDistinctEncountersWithHighRisk
+        )
         try container.encode(ageOfMostRecentDateWithLowRisk, forKey: .ageOfMostRecentDateWithLowRisk)
         try container.encode(ageOfMostRecentDateWithHighRisk, forKey: .ageOfMostRecentDateWithHighRisk)
         try container.encode(numberOfDaysWithLowRisk, forKey: .numberOfDaysWithLowRisk)
@@ -201,24 +259,31 @@ public struct RiskCalculation: Sendable {
         switch Int32(clamping: window.reportType) {
         case ReportType.recursive.rawValue: reportOffset = encoding.reportTypeOffsetRecursive
         case ReportType.selfReport.rawValue: reportOffset = encoding.reportTypeOffsetSelfReport
-        case ReportType.confirmedClinicalDiagnosis.rawValue: reportOffset = encoding.reportTypeOffsetConfirmedClinicalDiagnosis
+        case ReportType.confirmedClinicalDiagnosis.rawValue:
+            reportOffset = encoding.reportTypeOffsetConfirmedClinicalDiagnosis
         case ReportType.confirmedTest.rawValue: reportOffset = encoding.reportTypeOffsetConfirmedTest
         default: throw .unknownReportType(window.reportType)
         }
-        let infectiousnessOffset = window.infectiousness == 2 ? encoding.infectiousnessOffsetHigh : encoding.infectiousnessOffsetStandard
+        let infectiousnessOffset =
+            window.infectiousness == 2 ? encoding.infectiousnessOffsetHigh : encoding.infectiousnessOffsetStandard
         let trl = reportOffset + infectiousnessOffset
         if parameters.trlFilters.contains(where: { $0.dropIfTrlInRange.contains(Double(trl)) }) { return nil }
         let transmissionRiskValue =
-            parameters.transmissionRiskValueMapping.first { $0.transmissionRiskLevel == trl }?.transmissionRiskValue ?? 0
+            parameters.transmissionRiskValueMapping.first { $0.transmissionRiskLevel == trl }?.transmissionRiskValue
+            ?? 0
         let weightedSeconds = window.scanInstances.reduce(0.0) { sum, scan in
             let weight =
-                parameters.minutesAtAttenuationWeights.first { $0.attenuationRange.contains(Double(scan.minAttenuation)) }?.weight
+                parameters.minutesAtAttenuationWeights.first {
+                    $0.attenuationRange.contains(Double(scan.minAttenuation))
+                }?.weight
                 ?? 0
             return sum + Double(max(0, scan.secondsSinceLastScan)) * weight
         }
         // In the app's order of operations (minutes first), so floating-point results agree with its test files.
         let normalizedTime = transmissionRiskValue * (weightedSeconds / 60)
-        guard let level = Self.level(normalizedTime, parameters.normalizedTimePerEWToRiskLevelMapping) else { return nil }
+        guard let level = Self.level(normalizedTime, parameters.normalizedTimePerEWToRiskLevelMapping) else {
+            return nil
+        }
         return WindowResult(transmissionRiskLevel: trl, normalizedTime: normalizedTime, riskLevel: level)
     }
 
@@ -228,15 +293,24 @@ public struct RiskCalculation: Sendable {
             if let result = try evaluate(window) { byDay[window.ageInDays, default: []].append((window, result)) }
         }
         var result = RiskCalculationResult(
-            totalRiskLevel: RiskCalculationParameters.lowRisk, totalMinimumDistinctEncountersWithLowRisk: 0,
-            totalMinimumDistinctEncountersWithHighRisk: 0, ageOfMostRecentDateWithLowRisk: nil,
-            ageOfMostRecentDateWithHighRisk: nil, numberOfDaysWithLowRisk: 0, numberOfDaysWithHighRisk: 0)
+            totalRiskLevel: RiskCalculationParameters.lowRisk,
+            totalMinimumDistinctEncountersWithLowRisk: 0,
+            totalMinimumDistinctEncountersWithHighRisk: 0,
+            ageOfMostRecentDateWithLowRisk: nil,
+            ageOfMostRecentDateWithHighRisk: nil,
+            numberOfDaysWithLowRisk: 0,
+            numberOfDaysWithHighRisk: 0
+        )
         for (age, entries) in byDay {
             var normalizedTime = entries.reduce(0.0) { $0 + $1.result.normalizedTime }
             if parameters.roundNormalizedTimePerDay ?? false { normalizedTime = (normalizedTime * 10).rounded() / 10 }
             let dayLevel = Self.level(normalizedTime, parameters.normalizedTimePerDayToRiskLevelMapping)
             func distinctEncounters(_ level: Int) -> Int {
-                Set(entries.filter { $0.result.riskLevel == level }.map { "\($0.result.transmissionRiskLevel)_\($0.window.calibrationConfidence)" }).count
+                Set(
+                    entries.filter { $0.result.riskLevel == level }.map {
+                        "\($0.result.transmissionRiskLevel)_\($0.window.calibrationConfidence)"
+                    }
+                ).count
             }
             // A day below every risk level counts for nothing, its encounters included.
             guard dayLevel != nil else { continue }
@@ -256,7 +330,52 @@ public struct RiskCalculation: Sendable {
         return result
     }
 
-    static func level(_ normalizedTime: Double, _ mapping: [RiskCalculationParameters.NormalizedTimeToRiskLevel]) -> Int? {
+    static func level(
+        _ normalizedTime: Double,
+        _ mapping: [RiskCalculationParameters.NormalizedTimeToRiskLevel]
+    ) -> Int? {
         mapping.first { $0.normalizedTimeRange.contains(normalizedTime) }?.riskLevel
     }
+}
+
+extension RiskCalculationParameters {
+    /// The Corona-Warn-App production parameters (its server's `v2_risk-calculation-parameters.yaml`, the
+    /// `defaultRiskCalculationConfiguration` of its newer test file): a starting point a province tunes with
+    /// `vaxtrace en simulate`.
+    public static let coronaWarnApp = RiskCalculationParameters(
+        minutesAtAttenuationFilters: [],
+        trlFilters: [],
+        minutesAtAttenuationWeights: [
+            .init(attenuationRange: .init(min: 0, max: 63, maxExclusive: true), weight: 0.8),
+            .init(attenuationRange: .init(min: 63, max: 73, maxExclusive: true), weight: 1),
+            .init(attenuationRange: .init(min: 73, max: 79, maxExclusive: true), weight: 0.1),
+        ],
+        normalizedTimePerEWToRiskLevelMapping: [
+            .init(normalizedTimeRange: .init(min: 0, max: 9, maxExclusive: true), riskLevel: lowRisk),
+            .init(normalizedTimeRange: .init(min: 9, max: 9999), riskLevel: highRisk),
+        ],
+        normalizedTimePerDayToRiskLevelMapping: [
+            .init(normalizedTimeRange: .init(min: 5, max: 9, maxExclusive: true), riskLevel: lowRisk),
+            .init(normalizedTimeRange: .init(min: 9, max: 99999), riskLevel: highRisk),
+        ],
+        trlEncoding: TRLEncoding(
+            infectiousnessOffsetStandard: 1,
+            infectiousnessOffsetHigh: 2,
+            reportTypeOffsetRecursive: 0,
+            reportTypeOffsetSelfReport: 2,
+            reportTypeOffsetConfirmedClinicalDiagnosis: 4,
+            reportTypeOffsetConfirmedTest: 6
+        ),
+        transmissionRiskValueMapping: [
+            .init(transmissionRiskLevel: 1, transmissionRiskValue: 0),
+            .init(transmissionRiskLevel: 2, transmissionRiskValue: 0),
+            .init(transmissionRiskLevel: 3, transmissionRiskValue: 0.6),
+            .init(transmissionRiskLevel: 4, transmissionRiskValue: 0.8),
+            .init(transmissionRiskLevel: 5, transmissionRiskValue: 1),
+            .init(transmissionRiskLevel: 6, transmissionRiskValue: 1.2),
+            .init(transmissionRiskLevel: 7, transmissionRiskValue: 1.4),
+            .init(transmissionRiskLevel: 8, transmissionRiskValue: 1.6),
+        ],
+        roundNormalizedTimePerDay: nil
+    )
 }

@@ -1,9 +1,9 @@
 import Crypto
 
 #if canImport(FoundationEssentials)
-    import FoundationEssentials
+import FoundationEssentials
 #else
-    import Foundation
+import Foundation
 #endif
 
 /// The HMAC a phone computes over the keys it is about to publish, so that a verification certificate is
@@ -14,7 +14,8 @@ import Crypto
 public enum TEKMAC {
     public static func cleartext(_ keys: [TemporaryExposureKey], includeTransmissionRisk: Bool = true) -> String {
         keys.map { key in
-            var text = "\(Data(key.keyData).base64EncodedString()).\(key.rollingStartIntervalNumber).\(key.rollingPeriod)"
+            var text =
+                "\(Data(key.keyData).base64EncodedString()).\(key.rollingStartIntervalNumber).\(key.rollingPeriod)"
             if includeTransmissionRisk { text += ".\(key.transmissionRiskLevel ?? 0)" }
             return text
         }
@@ -22,9 +23,15 @@ public enum TEKMAC {
         .joined(separator: ",")
     }
 
-    public static func compute(_ keys: [TemporaryExposureKey], secret: [UInt8], includeTransmissionRisk: Bool = true) -> String {
+    public static func compute(
+        _ keys: [TemporaryExposureKey],
+        secret: [UInt8],
+        includeTransmissionRisk: Bool = true
+    ) -> String {
         let mac = HMAC<SHA256>.authenticationCode(
-            for: Array(cleartext(keys, includeTransmissionRisk: includeTransmissionRisk).utf8), using: SymmetricKey(data: secret))
+            for: Array(cleartext(keys, includeTransmissionRisk: includeTransmissionRisk).utf8),
+            using: SymmetricKey(data: secret)
+        )
         return Data(mac).base64EncodedString()
     }
 

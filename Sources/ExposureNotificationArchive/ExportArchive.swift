@@ -39,8 +39,12 @@ public enum ExportArchive {
         let archive = try Archive(data: Data(), accessMode: .create, pathEncoding: nil)
         for (name, bytes) in [("export.bin", Data(export.exportBin)), ("export.sig", Data(export.exportSig))] {
             try archive.addEntry(
-                with: name, type: .file, uncompressedSize: Int64(bytes.count), compressionMethod: .deflate,
-                provider: { position, size in bytes.subdata(in: Int(position)..<Int(position) + size) })
+                with: name,
+                type: .file,
+                uncompressedSize: Int64(bytes.count),
+                compressionMethod: .deflate,
+                provider: { position, size in bytes.subdata(in: Int(position)..<Int(position) + size) }
+            )
         }
         guard let data = archive.data else { throw Failure.notAnArchive("the archive could not be packed") }
         return data

@@ -69,7 +69,11 @@ enum XLSXReader {
         limits: Spreadsheet.Limits
     ) throws(SpreadsheetError) -> Handler {
         var handler = handler
-        guard let bytes = try SpreadsheetError.fromZip({ () throws(ZipReader.Failure) in try zip.read(part, limit: limits.maxUncompressedBytes) }) else { return handler }
+        guard
+            let bytes = try SpreadsheetError.fromZip({ () throws(ZipReader.Failure) in
+                try zip.read(part, limit: limits.maxUncompressedBytes)
+            })
+        else { return handler }
         var scanner = XMLScanner(bytes, part: part)
         try scanner.scan(into: &handler)
         return handler

@@ -8,7 +8,8 @@ import Foundation
 struct ENBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "en",
-        abstract: "GAEN matching: RPIs derived and matched per second on one core, next to openssl's AES-128 16-byte rate."
+        abstract:
+            "GAEN matching: RPIs derived and matched per second on one core, next to openssl's AES-128 16-byte rate."
     )
 
     @Option(help: "Diagnosis keys to match (each gives up to 144 RPIs).")
@@ -24,7 +25,9 @@ struct ENBench: AsyncParsableCommand {
     var seconds = 3
 
     func run() async throws {
-        guard keys > 0, sightings > 0, passes > 0 else { throw ValidationError("--keys, --sightings and --passes must be positive") }
+        guard keys > 0, sightings > 0, passes > 0 else {
+            throw ValidationError("--keys, --sightings and --passes must be positive")
+        }
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; one thread measured")
         // 14 days of diagnosis keys with full rolling periods, as an export holds them.
         let today = ExposureNotification.rollingStart(of: ExposureNotification.intervalNumber(Date()))
@@ -32,8 +35,10 @@ struct ENBench: AsyncParsableCommand {
         let diagnosisKeys = (0..<keys).map { index in
             TemporaryExposureKey(
                 keyData: (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) },
-                rollingStartIntervalNumber: today - Int32(1 + index % 14) * 144, rollingPeriod: 144,
-                transmissionRiskLevel: 3)
+                rollingStartIntervalNumber: today - Int32(1 + index % 14) * 144,
+                rollingPeriod: 144,
+                transmissionRiskLevel: 3
+            )
         }
         // Sightings: random identifiers, except one in every 100 heard from a diagnosis key at the right time.
         let planted = sightings / 100
@@ -42,13 +47,22 @@ struct ENBench: AsyncParsableCommand {
         for index in 0..<planted {
             let key = diagnosisKeys[(index * 7919) % keys]
             let interval = key.rollingStartIntervalNumber + Int32(index % 144)
-            stored.append(Sighting(rpi: key.rollingProximityIdentifier(at: interval), unixSeconds: Int64(interval) * 600 + 60, attenuation: 55))
+            stored.append(
+                Sighting(
+                    rpi: key.rollingProximityIdentifier(at: interval),
+                    unixSeconds: Int64(interval) * 600 + 60,
+                    attenuation: 55
+                )
+            )
         }
         while stored.count < sightings {
             stored.append(
                 Sighting(
                     rpi: RollingProximityIdentifier(high: generator.next(), low: generator.next()),
-                    unixSeconds: Int64(today) * 600 - Int64.random(in: 0..<(14 * 86_400), using: &generator), attenuation: 60))
+                    unixSeconds: Int64(today) * 600 - Int64.random(in: 0..<(14 * 86_400), using: &generator),
+                    attenuation: 60
+                )
+            )
         }
         let index = SightingIndex(stored)
         let rpis = diagnosisKeys.reduce(0) { $0 + Int($1.rollingPeriod) }
@@ -59,17 +73,32 @@ struct ENBench: AsyncParsableCommand {
             found = index.countMatches(for: diagnosisKeys)
             best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
-        guard found >= planted else { throw ValidationError("matching found \(found) of the \(planted) planted sightings") }
+        guard found >= planted else {
+            throw ValidationError("matching found \(found) of the \(planted) planted sightings")
+        }
         let ours = Double(rpis) / best
         let openssl = try opensslAES16()
         let ratio = ours / openssl
         print(
             String(
-                format: "keys %d  sightings %d  RPIs %d  matches %d  best pass %.3f s", keys, sightings, rpis, found, best))
+                format: "keys %d  sightings %d  RPIs %d  matches %d  best pass %.3f s",
+                keys,
+                sightings,
+                rpis,
+                found,
+                best
+            )
+        )
         print(
             String(
-                format: "RPI derive+match %12.0f /s   openssl aes-128-ecb 16-byte blocks %12.0f /s   ratio %.2f (target ≥ 0.5: %@)",
-                ours, openssl, ratio, ratio >= 0.5 ? "met" : "NOT met"))
+                format:
+                    "RPI derive+match %12.0f /s   openssl aes-128-ecb 16-byte blocks %12.0f /s   ratio %.2f (target ≥ 0.5: %@)",
+                ours,
+                openssl,
+                ratio,
+                ratio >= 0.5 ? "met" : "NOT met"
+            )
+        )
     }
 
     /// `openssl speed -evp aes-128-ecb -bytes 16` in blocks per second (the better of two runs).
@@ -80,7 +109,8 @@ struct ENBench: AsyncParsableCommand {
                 ["openssl", "speed", "-evp", "aes-128-ecb", "-bytes", "16", "-seconds", String(seconds)])
             // "AES-128-ECB     655780.10k": thousands of bytes per second.
             guard let line = text.split(separator: "\n").first(where: { $0.uppercased().hasPrefix("AES-128-ECB") }),
-                let field = line.split(separator: " ").last, field.hasSuffix("k"), let thousands = Double(field.dropLast())
+                let field = line.split(separator: " ").last, field.hasSuffix("k"),
+                let thousands = Double(field.dropLast())
             else {
                 throw ValidationError("openssl speed printed no AES-128-ECB row:\n\(text)")
             }

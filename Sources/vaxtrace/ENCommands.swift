@@ -13,7 +13,10 @@ struct EN: AsyncParsableCommand {
     )
 
     struct Export: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Diagnosis-key export files.", subcommands: [Inspect.self])
+        static let configuration = CommandConfiguration(
+            abstract: "Diagnosis-key export files.",
+            subcommands: [Inspect.self]
+        )
     }
 
     struct Inspect: AsyncParsableCommand {
@@ -22,7 +25,10 @@ struct EN: AsyncParsableCommand {
                 "Print an export's header, key count and signature verdict as JSON (FILE.zip, or FILE.bin with FILE.sig beside it)."
         )
 
-        @Option(name: .customLong("public-key"), help: "The signer's P-256 public key, PEM; without it the verdict is not_checked.")
+        @Option(
+            name: .customLong("public-key"),
+            help: "The signer's P-256 public key, PEM; without it the verdict is not_checked."
+        )
         var publicKey: String?
 
         @Argument(help: "export zip, or export.bin (its signature is read from export.sig in the same folder)")
@@ -38,7 +44,9 @@ struct EN: AsyncParsableCommand {
                     throw ValidationError("\(file): \(error.description)")
                 }
             } else {
-                let sigPath = URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent("export.sig").path
+                let sigPath = URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(
+                    "export.sig"
+                ).path
                 let sibling = URL(fileURLWithPath: file).deletingPathExtension().appendingPathExtension("sig").path
                 let sig = FileManager.default.contents(atPath: sibling) ?? FileManager.default.contents(atPath: sigPath)
                 signed = SignedExport(exportBin: [UInt8](data), exportSig: sig.map { [UInt8]($0) } ?? [])
@@ -59,10 +67,17 @@ struct EN: AsyncParsableCommand {
             }
             let signatures = (try? TEKSignatureList(exportSig: signed.exportSig).signatures) ?? []
             let output = Inspection(
-                region: export.region, batchNum: export.batchNumber, batchSize: export.batchSize,
-                startTimestamp: export.startTimestamp, endTimestamp: export.endTimestamp, keyCount: export.keys.count,
-                revisedKeyCount: export.revisedKeys.count, signatureInfos: export.signatureInfos,
-                signatureCount: signatures.count, signature: verdict)
+                region: export.region,
+                batchNum: export.batchNumber,
+                batchSize: export.batchSize,
+                startTimestamp: export.startTimestamp,
+                endTimestamp: export.endTimestamp,
+                keyCount: export.keys.count,
+                revisedKeyCount: export.revisedKeys.count,
+                signatureInfos: export.signatureInfos,
+                signatureCount: signatures.count,
+                signature: verdict
+            )
             try printJSON(output)
             if verdict == "invalid" || verdict == "malformed" || verdict == "unsigned" { throw ExitCode(1) }
         }
@@ -90,7 +105,8 @@ struct EN: AsyncParsableCommand {
         @Option(
             help: ArgumentHelp(
                 "Risk calculation parameters, JSON: the parameters object, or a test-case file holding defaultRiskCalculationConfiguration."
-            ))
+            )
+        )
         var parameters: String
 
         @Option(help: ArgumentHelp("Exposure windows, JSON: an array, or an object holding exposureWindows."))

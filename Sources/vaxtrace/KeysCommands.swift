@@ -8,8 +8,8 @@ import VaxStorage
 struct Keys: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract:
-            "Certificate signing keys: a country signing CA and its document signers (private keys sealed at rest).",
-        subcommands: [Rotate.self, List.self, TrustList.self]
+            "Signing keys, private keys sealed at rest: certificates (a country signing CA and its document signers) and Exposure Notification export files.",
+        subcommands: [Rotate.self, List.self, TrustList.self, RotateExports.self, ListExports.self]
     )
 
     static func withService<T: Sendable>(
@@ -86,6 +86,49 @@ struct Keys: AsyncParsableCommand {
         func run() async throws {
             let data = try await Keys.withService(common) { try await $0.trustListJSON() }
             print(String(decoding: data, as: UTF8.self))
+        }
+    }
+
+    static func withKeyServer<T: Sendable>(
+        _ common: CommonOptions,
+        _ body: @Sendable (KeyServer) async throws -> T
+    ) async throws -> T {
+        try await common.withDatabase { database, configuration in
+            let vault = try configuration.nationalIDVault()
+            try await vault.checkMatches(database)
+            return try await body(KeyServer(database: database, vault: vault, settings: configuration.keyServer))
+        }
+    }
+
+    struct RotateExports: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate-exports",
+            abstract:
+                "Create the next version of the P-256 key that signs Exposure Notification export files; it signs from now on (give phones its public key, from GET /api/v1/en/export-keys, first)."
+        )
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            let key = try await Keys.withKeyServer(common) { try await $0.rotateSigningKey() }
+            print("export signing key \(key.keyID) \(key.version) signs from now on\n\(key.publicKeyPEM)")
+        }
+    }
+
+    struct ListExports: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "list-exports",
+            abstract: "The export signing keys, newest first (public keys only)."
+        )
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            let keys = try await Keys.withKeyServer(common) { try await $0.signingKeys() }
+            for key in keys {
+                print(
+                    "\(key.keyID)\t\(key.version)\t\(key.retiredAt.map { "retired \($0.ISO8601Format())" } ?? "active")"
+                )
+            }
+            if keys.isEmpty { print("no export signing key yet: run vaxtrace keys rotate-exports") }
         }
     }
 }

@@ -119,12 +119,18 @@ func hex(_ bytes: [UInt8]) -> String {
         for (index, vector) in vectors.cases.enumerated() {
             let keys = vector.keys.map {
                 TemporaryExposureKey(
-                    keyData: [UInt8](Data(base64Encoded: $0.key)!), rollingStartIntervalNumber: $0.rollingStartNumber,
-                    rollingPeriod: $0.rollingPeriod, transmissionRiskLevel: $0.transmissionRisk)
+                    keyData: [UInt8](Data(base64Encoded: $0.key)!),
+                    rollingStartIntervalNumber: $0.rollingStartNumber,
+                    rollingPeriod: $0.rollingPeriod,
+                    transmissionRiskLevel: $0.transmissionRisk
+                )
             }
             let withRisk = index < 2
             #expect(TEKMAC.cleartext(keys, includeTransmissionRisk: withRisk) == vector.cleartext, "\(vector.name)")
-            #expect(TEKMAC.compute(keys, secret: secret, includeTransmissionRisk: withRisk) == vector.expected_hmac_b64, "\(vector.name)")
+            #expect(
+                TEKMAC.compute(keys, secret: secret, includeTransmissionRisk: withRisk) == vector.expected_hmac_b64,
+                "\(vector.name)"
+            )
             #expect(TEKMAC.matches(vector.expected_hmac_b64, keys: keys, secret: secret))
             #expect(!TEKMAC.matches(vector.expected_hmac_b64, keys: Array(keys.dropLast()), secret: secret))
             #expect(!TEKMAC.matches(vector.expected_hmac_b64, keys: keys, secret: Array(secret.reversed())))
@@ -134,7 +140,11 @@ func hex(_ bytes: [UInt8]) -> String {
     /// A sighting matches a diagnosis key within the key's validity widened by exactly two hours each side.
     @Test func matchingAllowsTwoHoursOfClockDriftAndNoMore() {
         let start: Int32 = 2_650_000 - 2_650_000 % 144
-        let key = TemporaryExposureKey(keyData: Array(repeating: 7, count: 16), rollingStartIntervalNumber: start, rollingPeriod: 144)
+        let key = TemporaryExposureKey(
+            keyData: Array(repeating: 7, count: 16),
+            rollingStartIntervalNumber: start,
+            rollingPeriod: 144
+        )
         let rpis = key.rollingProximityIdentifiers()
         func sighting(_ index: Int, heardAt interval: Int32) -> Sighting {
             Sighting(rpi: rpis[index], unixSeconds: Int64(interval) * 600 + 30, attenuation: 50)
@@ -146,11 +156,19 @@ func hex(_ bytes: [UInt8]) -> String {
             sighting(143, heardAt: start + 144 + 11),  // within 2 h after the key expired: matches
             sighting(143, heardAt: start + 144 + 12),  // 2 h after: no
             sighting(50, heardAt: start + 50),  // on time: matches
-            Sighting(rpi: stranger.rollingProximityIdentifier(at: start + 3), unixSeconds: Int64(start + 3) * 600, attenuation: 40),
+            Sighting(
+                rpi: stranger.rollingProximityIdentifier(at: start + 3),
+                unixSeconds: Int64(start + 3) * 600,
+                attenuation: 40
+            ),
         ])
         let matches = index.matches(for: key)
         #expect(matches.map(\.sighting.interval).sorted() == [start - 12, start + 50, start + 155])
         #expect(index.countMatches(for: [key, stranger]) == 4)
-        #expect(index.matches(for: TemporaryExposureKey(keyData: Array(repeating: 1, count: 16), rollingStartIntervalNumber: start)).isEmpty)
+        #expect(
+            index.matches(
+                for: TemporaryExposureKey(keyData: Array(repeating: 1, count: 16), rollingStartIntervalNumber: start)
+            ).isEmpty
+        )
     }
 }

@@ -56,7 +56,10 @@ import Testing
 
     @Test func theInternalsSampleVerifiesWithKey310AndFailsWithAnotherKeyOrAFlippedByte() throws {
         let export = try ExportArchive.read(fixture("internals_sample_diagnosis_key_file.zip"))
-        let decoded = try JSONDecoder().decode(Decoded.self, from: fixture("internals_sample_diagnosis_key_file.decoded.json"))
+        let decoded = try JSONDecoder().decode(
+            Decoded.self,
+            from: fixture("internals_sample_diagnosis_key_file.decoded.json")
+        )
         let file = try export.export()
         Self.expectSameKeys(file.keys, decoded.bin.keys)
         #expect(file.region == decoded.bin.region)
@@ -68,9 +71,13 @@ import Testing
         #expect(signatures.signatures.first?.signatureInfo?.verificationKeyVersion == "v1")
 
         let key310 = try Self.publicKey(
-            base64: "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE49JY6kekDgxj3Crm4y6kEHdfoKQFSNDM4mV9cgDb+e5nOAw0GeRoRThCu9/wX5wDT2QloFoOjl2pGZHI0f3C3w==")
+            base64:
+                "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE49JY6kekDgxj3Crm4y6kEHdfoKQFSNDM4mV9cgDb+e5nOAw0GeRoRThCu9/wX5wDT2QloFoOjl2pGZHI0f3C3w=="
+        )
         let exampleServer = try Self.publicKey(
-            base64: "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEUczyMAkfSeoU77Nmcb1G7t7xyGCAhQqMOIVDFLFas3J+elP7CiotovigCLWj706F07j1EPL27ThRzZl7Ha9uOA==")
+            base64:
+                "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEUczyMAkfSeoU77Nmcb1G7t7xyGCAhQqMOIVDFLFas3J+elP7CiotovigCLWj706F07j1EPL27ThRzZl7Ha9uOA=="
+        )
         #expect(export.verify(with: key310) == .valid)
         #expect(export.verify(with: key310, keyID: "310") == .valid)
         #expect(export.verify(with: key310, keyID: "311") == .invalid)
@@ -86,7 +93,9 @@ import Testing
         Self.expectSameKeys(file.keys, decoded.bin.keys)
         #expect(file.region == "US")
         #expect(file.signatureInfos.first?.verificationKeyID == "some_id")
-        let published = try P256.Signing.PublicKey(pemRepresentation: String(decoding: fixture("ens_examples_public.pem"), as: UTF8.self))
+        let published = try P256.Signing.PublicKey(
+            pemRepresentation: String(decoding: fixture("ens_examples_public.pem"), as: UTF8.self)
+        )
         #expect(export.verify(with: published) == .valid)
         #expect(export.verify(with: P256.Signing.PrivateKey().publicKey) == .invalid)
         for offset in [0, 16, 40, export.exportBin.count - 1] {
@@ -96,7 +105,9 @@ import Testing
         badSignature.exportSig[badSignature.exportSig.count - 5] ^= 0x80
         #expect(badSignature.verify(with: published) == .invalid)
         #expect(SignedExport(exportBin: export.exportBin, exportSig: []).verify(with: published) == .unsigned)
-        #expect(SignedExport(exportBin: export.exportBin, exportSig: [0x0A, 0x7F, 1]).verify(with: published) == .malformed)
+        #expect(
+            SignedExport(exportBin: export.exportBin, exportSig: [0x0A, 0x7F, 1]).verify(with: published) == .malformed
+        )
     }
 
     @Test func theRawInternalsExportParsesWithTheDefaultRollingPeriod() throws {
@@ -123,17 +134,32 @@ import Testing
         let input = try JSONDecoder().decode(Keys.self, from: fixture("ens_examples_keys.json"))
         let keys = input.temporaryExposureKeys.map {
             TemporaryExposureKey(
-                keyData: [UInt8](Data(base64Encoded: $0.key)!), rollingStartIntervalNumber: $0.rollingStartNumber,
-                rollingPeriod: $0.rollingPeriod, transmissionRiskLevel: $0.transmissionRisk)
+                keyData: [UInt8](Data(base64Encoded: $0.key)!),
+                rollingStartIntervalNumber: $0.rollingStartNumber,
+                rollingPeriod: $0.rollingPeriod,
+                transmissionRiskLevel: $0.transmissionRisk
+            )
         }
-        let privateKey = try P256.Signing.PrivateKey(pemRepresentation: String(decoding: fixture("ens_examples_private.pem"), as: UTF8.self))
-        let publicKey = try P256.Signing.PublicKey(pemRepresentation: String(decoding: fixture("ens_examples_public.pem"), as: UTF8.self))
+        let privateKey = try P256.Signing.PrivateKey(
+            pemRepresentation: String(decoding: fixture("ens_examples_private.pem"), as: UTF8.self)
+        )
+        let publicKey = try P256.Signing.PublicKey(
+            pemRepresentation: String(decoding: fixture("ens_examples_public.pem"), as: UTF8.self)
+        )
         let info = SignatureInfo(verificationKeyVersion: "1", verificationKeyID: "some_id")
         let built = try SignedExport(
             export: TemporaryExposureKeyExport(
-                startTimestamp: 1_590_159_600, endTimestamp: 1_590_246_000, region: "US", batchNumber: 1, batchSize: 1,
-                signatureInfos: [], keys: keys),
-            info: info, signingKey: privateKey)
+                startTimestamp: 1_590_159_600,
+                endTimestamp: 1_590_246_000,
+                region: "US",
+                batchNumber: 1,
+                batchSize: 1,
+                signatureInfos: [],
+                keys: keys
+            ),
+            info: info,
+            signingKey: privateKey
+        )
         #expect(built.verify(with: publicKey) == .valid)
         #expect(built.verify(with: publicKey, keyID: "some_id") == .valid)
         #expect(try built.export().keys == keys)
@@ -148,7 +174,9 @@ import Testing
     }
 
     @Test func badFilesAreRefusedWithTheReason() throws {
-        #expect(throws: ExportFormatError.missingHeader) { try TemporaryExposureKeyExport(exportBin: Array("EK Export v2    ".utf8)) }
+        #expect(throws: ExportFormatError.missingHeader) {
+            try TemporaryExposureKeyExport(exportBin: Array("EK Export v2    ".utf8))
+        }
         #expect(throws: ExportFormatError.truncated) {
             try TemporaryExposureKeyExport(exportBin: TemporaryExposureKeyExport.header + [0x3A, 0x20, 0x0A])
         }
@@ -158,10 +186,22 @@ import Testing
         #expect(throws: ExportArchive.Failure.self) { try ExportArchive.read(Data("not a zip".utf8)) }
         // Negative days since onset travel as sint32 (zig-zag) and come back.
         let key = TemporaryExposureKey(
-            keyData: Array(repeating: 3, count: 16), rollingStartIntervalNumber: 2_650_032, rollingPeriod: 144,
-            transmissionRiskLevel: 0, reportType: .confirmedTest, daysSinceOnsetOfSymptoms: -3)
+            keyData: Array(repeating: 3, count: 16),
+            rollingStartIntervalNumber: 2_650_032,
+            rollingPeriod: 144,
+            transmissionRiskLevel: 0,
+            reportType: .confirmedTest,
+            daysSinceOnsetOfSymptoms: -3
+        )
         let export = TemporaryExposureKeyExport(
-            startTimestamp: 1, endTimestamp: 2, region: "VN", batchNumber: 1, batchSize: 1, signatureInfos: [], keys: [key])
+            startTimestamp: 1,
+            endTimestamp: 2,
+            region: "VN",
+            batchNumber: 1,
+            batchSize: 1,
+            signatureInfos: [],
+            keys: [key]
+        )
         #expect(try TemporaryExposureKeyExport(exportBin: export.exportBin()).keys == [key])
     }
 }

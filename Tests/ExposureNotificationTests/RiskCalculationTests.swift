@@ -23,7 +23,9 @@ import Testing
                     totalMinimumDistinctEncountersWithHighRisk: expTotalMinimumDistinctEncountersWithHighRisk,
                     ageOfMostRecentDateWithLowRisk: expAgeOfMostRecentDateWithLowRisk,
                     ageOfMostRecentDateWithHighRisk: expAgeOfMostRecentDateWithHighRisk,
-                    numberOfDaysWithLowRisk: expNumberOfDaysWithLowRisk, numberOfDaysWithHighRisk: expNumberOfDaysWithHighRisk)
+                    numberOfDaysWithLowRisk: expNumberOfDaysWithLowRisk,
+                    numberOfDaysWithHighRisk: expNumberOfDaysWithHighRisk
+                )
             }
         }
         var defaultRiskCalculationConfiguration: RiskCalculationParameters
@@ -40,7 +42,8 @@ import Testing
         let calculation = RiskCalculation(parameters: parameters)
         return try file.testCases.compactMap { testCase in
             let actual = try calculation.calculate(testCase.exposureWindows)
-            return actual == testCase.expected ? nil : "\(testCase.description): got \(actual), expected \(testCase.expected)"
+            return actual == testCase.expected
+                ? nil : "\(testCase.description): got \(actual), expected \(testCase.expected)"
         }
     }
 
@@ -69,15 +72,21 @@ import Testing
     @Test func roundingLiftsADayThatFloatingPointLeavesJustShort() throws {
         var parameters = try Self.load(Self.newer).defaultRiskCalculationConfiguration
         parameters.minutesAtAttenuationWeights = [.init(attenuationRange: .init(min: 0, max: 100), weight: 1)]
-        parameters.normalizedTimePerEWToRiskLevelMapping = [.init(normalizedTimeRange: .init(min: 0, max: 100), riskLevel: 1)]
+        parameters.normalizedTimePerEWToRiskLevelMapping = [
+            .init(normalizedTimeRange: .init(min: 0, max: 100), riskLevel: 1)
+        ]
         parameters.normalizedTimePerDayToRiskLevelMapping = [
             .init(normalizedTimeRange: .init(min: 0, max: 10.8, maxExclusive: true), riskLevel: 1),
             .init(normalizedTimeRange: .init(min: 10.8, max: 1000), riskLevel: 2),
         ]
         // Clinical diagnosis (4) + high infectiousness (2) = TRL 6, worth 1.2.
         let window = ExposureWindow(
-            ageInDays: 2, reportType: 2, infectiousness: 2, calibrationConfidence: 1,
-            scanInstances: [ScanInstance(minAttenuation: 50, typicalAttenuation: 50, secondsSinceLastScan: 180)])
+            ageInDays: 2,
+            reportType: 2,
+            infectiousness: 2,
+            calibrationConfidence: 1,
+            scanInstances: [ScanInstance(minAttenuation: 50, typicalAttenuation: 50, secondsSinceLastScan: 180)]
+        )
         let windows = [window, window, window]
         parameters.roundNormalizedTimePerDay = false
         #expect(try RiskCalculation(parameters: parameters).calculate(windows).totalRiskLevel == 1)
@@ -88,12 +97,22 @@ import Testing
         #expect(rounded.totalMinimumDistinctEncountersWithLowRisk == 1)  // three windows, one TRL/confidence pair
     }
 
+    @Test func theBuiltInParametersAreTheNewerFilesDefault() throws {
+        #expect(
+            try Self.load(Self.newer).defaultRiskCalculationConfiguration == RiskCalculationParameters.coronaWarnApp
+        )
+    }
+
     @Test func anUnknownReportTypeIsAnError() throws {
         let file = try Self.load("cwa_android_exposure-windows-risk-calculation.HEAD.json")
         let calculation = RiskCalculation(parameters: file.defaultRiskCalculationConfiguration)
         let window = ExposureWindow(
-            ageInDays: 0, reportType: 0, infectiousness: 1, calibrationConfidence: 0,
-            scanInstances: [ScanInstance(minAttenuation: 40, typicalAttenuation: 40, secondsSinceLastScan: 300)])
+            ageInDays: 0,
+            reportType: 0,
+            infectiousness: 1,
+            calibrationConfidence: 0,
+            scanInstances: [ScanInstance(minAttenuation: 40, typicalAttenuation: 40, secondsSinceLastScan: 300)]
+        )
         #expect(throws: RiskCalculationError.unknownReportType(0)) { try calculation.calculate([window]) }
     }
 }

@@ -33,6 +33,8 @@ struct IdentityHarness: Sendable {
     let certificates: CertificateService
     /// The database, and the tracing store on it.
     let database: VaxDatabase
+    /// The app's vault (the same master key), for services built beside the app.
+    let vault: NationalIDVault
     var tracing: TracingStore { TracingStore(database: database) }
     /// The venue service on the same database (as `vaxtrace` on another process would be).
     let venues: VenueService
@@ -95,6 +97,7 @@ func withIdentityApp(
                         audit: SQLAuditRepository(database: database),
                         certificates: certificateService(database, configuration, clock: clock),
                         database: database,
+                        vault: try configuration.nationalIDVault(),
                         venues: VenueService(
                             store: TracingStore(database: database),
                             units: SQLAdminUnitRepository(database: database),

@@ -18,6 +18,7 @@ struct APIHandler: APIProtocol {
     let venues: VenueService
     let checkIns: CheckInService
     let tracing: TracingService
+    let keyServer: KeyServer
 
     // MARK: Health
 

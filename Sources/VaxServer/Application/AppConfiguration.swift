@@ -48,6 +48,8 @@ public struct AppConfiguration: Sendable {
     public var certificates: CertificateSettings
     /// Check-in and tracing (`TRACING_*`, `CHECKIN_*`, `PUBLIC_BASE_URL`).
     public var tracing: TracingSettings
+    /// The Exposure Notification key server (`EN_REGION`, `EN_EXPORT_DIR`, `EN_EXPORT_MIN_KEYS`).
+    public var keyServer: KeyServerSettings
 
     /// The default database: an SQLite file under `./var/`.
     public static let defaultDatabaseURL = "sqlite://var/vaxtrace.sqlite"
@@ -168,6 +170,20 @@ public struct AppConfiguration: Sendable {
             base.host != nil, base.query == nil, base.fragment == nil
         else {
             throw ConfigurationError(key: "PUBLIC_BASE_URL", reason: "an http(s) URL without query or fragment")
+        }
+
+        keyServer = KeyServerSettings()
+        keyServer.region = reader.string(forKey: "en.region", default: keyServer.region)
+        guard keyServer.region.count == 2, keyServer.region.allSatisfy({ $0.isASCII && $0.isUppercase }) else {
+            throw ConfigurationError(key: "EN_REGION", reason: "two capital letters (ISO 3166), such as VN")
+        }
+        keyServer.exportDirectory = reader.string(forKey: "en.export.dir", default: keyServer.exportDirectory)
+        guard !keyServer.exportDirectory.isEmpty else {
+            throw ConfigurationError(key: "EN_EXPORT_DIR", reason: "a folder")
+        }
+        keyServer.minimumKeysPerFile = reader.int(forKey: "en.export.min.keys", default: keyServer.minimumKeysPerFile)
+        guard (0...100_000).contains(keyServer.minimumKeysPerFile) else {
+            throw ConfigurationError(key: "EN_EXPORT_MIN_KEYS", reason: "0 to 100000 keys")
         }
 
         certificates = CertificateSettings()

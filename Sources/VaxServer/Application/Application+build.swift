@@ -149,6 +149,17 @@ public func buildApplication(
             body: .init(byteBuffer: ByteBuffer(string: CheckInPage.script))
         )
     }
+    let keyServer = KeyServer(database: database, vault: vault, settings: configuration.keyServer, clock: clock)
+    // The export files, for a deployment without a separate static file server or CDN in front.
+    router.get("/en/exports/:region/index.txt") { _, context in
+        try exportFileResponse(keyServer, "\(context.parameters.require("region"))/index.txt")
+    }
+    router.get("/en/exports/:region/:period/:name") { _, context in
+        try exportFileResponse(
+            keyServer,
+            "\(context.parameters.require("region"))/\(context.parameters.require("period"))/\(context.parameters.require("name"))"
+        )
+    }
     let handler = APIHandler(
         database: database,
         migrations: migrations,
@@ -174,7 +185,8 @@ public func buildApplication(
             settings: configuration.tracing,
             clock: clock,
             logger: logger
-        )
+        ),
+        keyServer: keyServer
     )
     try handler.registerHandlers(on: router, middlewares: [PolicyMiddleware(identity: identity)])
 
@@ -196,6 +208,7 @@ public func buildApplication(
                 clock: clock,
                 logger: logger
             ),
+            ExportBatcher(keyServer: keyServer, database: database, migrations: migrations, logger: logger),
         ],
         logger: logger
     )
@@ -219,8 +232,27 @@ public func buildApplication(
             try await certificates.rotateKeys(algorithm: .es256)
             logger.info("created development certificate signing keys (ES256)")
         }
+        if seedDemoData, try await keyServer.signingKeys().isEmpty {
+            try await keyServer.rotateSigningKey()
+            logger.info("created a development export signing key")
+        }
     }
     return app
+}
+
+/// An export zip or index from the export folder; 404 for anything else.
+func exportFileResponse(_ keyServer: KeyServer, _ path: String) throws -> Response {
+    guard let data = keyServer.exportFile(path) else {
+        throw AppError(.notFound, code: "not_found", message: "No such export file.")
+    }
+    return Response(
+        status: .ok,
+        headers: [
+            .contentType: path.hasSuffix(".txt") ? "text/plain; charset=utf-8" : "application/zip",
+            .cacheControl: path.hasSuffix(".txt") ? "public, max-age=300" : "public, max-age=86400, immutable",
+        ],
+        body: .init(byteBuffer: ByteBuffer(bytes: data))
+    )
 }
 
 /// Migrates, loads the reference data into an empty database, and the demo people when asked.

@@ -87,6 +87,11 @@ public enum Policy {
         "getCase": [.tracer],
         "markContactF1": [.tracer],
         "getRiskyVenues": nil,
+        "issueVerificationCode": [.tracer],
+        "verifyExposureCode": nil,
+        "getExposureCertificate": nil,
+        "publishExposureKeys": nil,
+        "getExportSigningKeys": nil,
     ]
 
     /// Decides whether `principal` may call `operationID`.

@@ -68,6 +68,16 @@ public struct NationalIDVault: Sendable {
         return Hex.encode(mac.prefix(16))
     }
 
+    /// A 32-byte key for one purpose (a MAC key, say), derived from the hashing key so it changes with the
+    /// master key and with nothing else.
+    public func purposeKey(_ purpose: String) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: hashingKey,
+            info: Data("vaxtrace purpose \(purpose)".utf8),
+            outputByteCount: 32
+        )
+    }
+
     /// A fingerprint of the key (an HMAC of a fixed text): equal for the same key, reveals nothing of it.
     public var fingerprint: String { lookupHash(of: "vaxtrace key fingerprint v1") }
 

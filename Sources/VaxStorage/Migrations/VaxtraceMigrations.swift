@@ -11,5 +11,6 @@ public enum VaxtraceMigrations {
         m0007AuditQueue,
         m0008Certificates,
         m0009Tracing,
+        m0010ExposureNotification,
     ]
 }
