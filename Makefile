@@ -19,11 +19,12 @@ test:
 	$(SWIFT) build --build-tests
 	scripts/with-postgres.sh bash -c 'scripts/schemathesis.sh && scripts/run-tests.sh'
 
-## bench: the certificate (HC1 verify/issue vs openssl speed), registry (1.3 M people), campaign (100k list upload, 200 doses/s for 60 s over HTTP), check-in (wrk vs pgbench, durable PostgreSQL) and tracing (50 M check-ins) benchmarks, release build
+## bench: the certificate (HC1 verify/issue vs openssl speed), GAEN matching (RPIs/s vs openssl AES), registry (1.3 M people), campaign (100k list upload, 200 doses/s for 60 s over HTTP), check-in (wrk vs pgbench, durable PostgreSQL) and tracing (50 M check-ins) benchmarks, release build
 bench:
 	@scripts/install-deps.sh bench
 	$(SWIFT) build -c release --product vaxtrace
 	.build/release/vaxtrace bench certificates
+	.build/release/vaxtrace bench en
 	scripts/with-postgres.sh bash -c '.build/release/vaxtrace bench registry --people $${PEOPLE:-1300000} --postgres-url "$$TEST_POSTGRES_URL" \
 	  && .build/release/vaxtrace bench campaign --registrations $${REGISTRATIONS:-100000} --postgres-url "$$TEST_POSTGRES_URL"'
 	PG_DURABLE=1 scripts/with-postgres.sh scripts/bench-checkins.sh

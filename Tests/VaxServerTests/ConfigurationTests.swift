@@ -56,6 +56,10 @@ import VaxTestSupport
             ("checkin.per.hour", 0, "CHECKIN_PER_HOUR"),
             ("public.base.url", "ftp://example.vn", "PUBLIC_BASE_URL"),
             ("public.base.url", "https://example.vn/#x", "PUBLIC_BASE_URL"),
+            ("en.region", "Vietnam", "EN_REGION"),
+            ("en.region", "vn", "EN_REGION"),
+            ("en.export.dir", "", "EN_EXPORT_DIR"),
+            ("en.export.min.keys", -1, "EN_EXPORT_MIN_KEYS"),
         ]
         for (key, value, name) in cases {
             #expect(throws: ConfigurationError.self) { try configuration([key: value]) }
