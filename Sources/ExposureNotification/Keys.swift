@@ -96,15 +96,42 @@ public struct TemporaryExposureKey: Hashable, Sendable {
 
     static let rpikInfo = Array("EN-RPIK".utf8) + [1]
     static let aemkInfo = Array("EN-AEMK".utf8) + [1]
-    /// RFC 5869: no salt means a salt of 32 zero bytes.
-    static let emptySalt = SymmetricKey(data: [UInt8](repeating: 0, count: 32))
 
-    /// HKDF-SHA256 with one expand block (16 ≤ 32 bytes): T(1) = HMAC(PRK, info ‖ 0x01), PRK = HMAC(salt, IKM).
-    /// Written out because the generic HKDF costs more than the hashing itself on the matching path.
+    /// HKDF-SHA256 with no salt and one expand block (RFC 5869; 16 ≤ 32 bytes):
+    /// PRK = HMAC(32 zero bytes, IKM), T(1) = HMAC(PRK, info ‖ 0x01), the first 16 bytes.
+    ///
+    /// The two HMACs are written out as four SHA-256 hashes over stack buffers: on the matching path (one
+    /// derivation per downloaded key) the generic HMAC wrapper cost more than the hashing itself.
     static func hkdf16(_ inputKeyMaterial: [UInt8], info: [UInt8]) -> SymmetricKey {
-        let prk = HMAC<SHA256>.authenticationCode(for: inputKeyMaterial, using: emptySalt)
-        let okm = HMAC<SHA256>.authenticationCode(for: info, using: SymmetricKey(data: prk))
-        return okm.withUnsafeBytes { SymmetricKey(data: UnsafeRawBufferPointer(rebasing: $0[0..<16])) }
+        precondition(inputKeyMaterial.count <= 64 && info.count <= 64)
+        var prk = [UInt8](repeating: 0, count: 32)
+        hmacSHA256(key: Self.zeroKey, message: inputKeyMaterial, into: &prk)
+        var okm = [UInt8](repeating: 0, count: 32)
+        hmacSHA256(key: prk, message: info, into: &okm)
+        return SymmetricKey(data: okm[0..<16])
+    }
+
+    static let zeroKey = [UInt8](repeating: 0, count: 32)
+
+    /// HMAC-SHA256 for a key of at most 64 bytes and a message of at most 64 bytes.
+    static func hmacSHA256(key: [UInt8], message: [UInt8], into output: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { buffer in
+            // Inner: (K ⊕ ipad) ‖ message.
+            for index in 0..<64 { buffer[index] = (index < key.count ? key[index] : 0) ^ 0x36 }
+            for (index, byte) in message.enumerated() { buffer[64 + index] = byte }
+            let inner = SHA256.hash(
+                data: UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[0..<(64 + message.count)]))
+            )
+            // Outer: (K ⊕ opad) ‖ inner.
+            for index in 0..<64 { buffer[index] = (index < key.count ? key[index] : 0) ^ 0x5C }
+            inner.withUnsafeBytes { digest in
+                for index in 0..<32 { buffer[64 + index] = digest[index] }
+            }
+            let outer = SHA256.hash(data: UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[0..<96])))
+            outer.withUnsafeBytes { digest in
+                for index in 0..<32 { output[index] = digest[index] }
+            }
+        }
     }
 
     /// The rolling proximity identifier broadcast during `interval`.
@@ -175,48 +202,46 @@ public struct RollingProximityIdentifier: Hashable, Sendable {
             }
             return
         }
-        var ivBytes = paddedTemplate(count: 1)
-        setInterval(&ivBytes, block: 0, intervals.lowerBound)
-        // The ciphertext is PD_1 … PD_{n-1} and a zero block, so the last output is AES(PD_{n-1}) itself.
-        var ciphertext = paddedTemplate(count: count)
-        for index in 1..<max(count, 1) {
-            setInterval(&ciphertext, block: index - 1, intervals.lowerBound &+ Int32(index))
+        // Padded data as two little-endian words (both platforms GAEN runs on are little-endian):
+        // "EN-RPI" and two zero bytes, then four zero bytes and ENIN.
+        let prefix = Self.prefixWord
+        func second(_ interval: Int32) -> UInt64 { UInt64(UInt32(bitPattern: interval)) << 32 }
+        let start = intervals.lowerBound
+        let iv = withUnsafeBytes(of: (prefix.littleEndian, second(start).littleEndian)) {
+            try! AES._CFB.IV(ivBytes: $0)
         }
-        for offset in (16 * (count - 1))..<(16 * count) { ciphertext[offset] = 0 }
-        // The IV and the key are 16 bytes, so these cannot fail.
-        let iv = try! AES._CFB.IV(ivBytes: ivBytes)
+        // The ciphertext is PD_1 … PD_{n-1} and a zero block, so the last output is AES(PD_{n-1}) itself.
+        let ciphertext = [UInt8](unsafeUninitializedCapacity: 16 * count) { buffer, initialized in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            for index in 0..<count {
+                let last = index == count - 1
+                raw.storeBytes(of: last ? 0 : prefix.littleEndian, toByteOffset: 16 * index, as: UInt64.self)
+                raw.storeBytes(
+                    of: last ? 0 : second(start &+ Int32(index + 1)).littleEndian,
+                    toByteOffset: 16 * index + 8,
+                    as: UInt64.self
+                )
+            }
+            initialized = 16 * count
+        }
+        // The key is 16 bytes, so this cannot fail.
         let plain = try! AES._CFB.decrypt(ciphertext, using: key, iv: iv)
         plain.withUnsafeBytes { plainBytes in
-            ciphertext.withUnsafeBytes { cipherBytes in
-                for offset in stride(from: 0, to: 16 * count, by: 16) {
-                    let p0 = plainBytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-                    let p1 = plainBytes.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self)
-                    let c0 = cipherBytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-                    let c1 = cipherBytes.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self)
-                    body(RollingProximityIdentifier(high: p0 ^ c0, low: p1 ^ c1))
-                }
+            for index in 0..<count {
+                let offset = 16 * index
+                let last = index == count - 1
+                let p0 = UInt64(littleEndian: plainBytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+                let p1 = UInt64(littleEndian: plainBytes.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self))
+                let c0 = last ? 0 : prefix
+                let c1 = last ? 0 : second(start &+ Int32(index + 1))
+                body(RollingProximityIdentifier(high: p0 ^ c0, low: p1 ^ c1))
             }
         }
     }
 
-    /// `count` padded-data blocks "EN-RPI" ‖ 0x000000000000 ‖ (interval to be set), from a cached day's worth.
+    /// "EN-RPI" and two zero bytes, read as a little-endian word.
     @usableFromInline
-    static func paddedTemplate(count: Int) -> [UInt8] {
-        count <= 144 ? Array(dayTemplate[0..<(16 * count)]) : (0..<count).flatMap { _ in dayTemplate[0..<16] }
-    }
-
-    @usableFromInline
-    static let dayTemplate: [UInt8] = (0..<144).flatMap { _ in
-        [0x45, 0x4E, 0x2D, 0x52, 0x50, 0x49] + [UInt8](repeating: 0, count: 10)
-    }
-
-    /// Writes ENIN little-endian into bytes 12–15 of block `block`.
-    @usableFromInline @inline(__always)
-    static func setInterval(_ buffer: inout [UInt8], block: Int, _ interval: Int32) {
-        buffer.withUnsafeMutableBytes {
-            $0.storeBytes(of: UInt32(bitPattern: interval).littleEndian, toByteOffset: 16 * block + 12, as: UInt32.self)
-        }
-    }
+    static let prefixWord: UInt64 = 0x0000_4950_522D_4E45
 
     static func crypt(_ data: [UInt8], key: SymmetricKey, rpi: RollingProximityIdentifier) -> [UInt8] {
         let nonce = try! AES._CTR.Nonce(nonceBytes: rpi.bytes)
