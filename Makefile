@@ -12,12 +12,13 @@ run:
 	$(SWIFT) build --product vaxtrace
 	.build/debug/vaxtrace serve
 
-## test: lint, then (on SQLite and on a throwaway PostgreSQL) schemathesis against the live server and the whole suite
+## test: lint, then (on SQLite and on a throwaway PostgreSQL) schemathesis against the live server and the whole suite, then the `vaxtrace en` commands on the published GAEN files
 test:
 	@scripts/install-deps.sh test
 	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests
 	$(SWIFT) build --build-tests
 	scripts/with-postgres.sh bash -c 'scripts/schemathesis.sh && scripts/run-tests.sh'
+	scripts/check-en-cli.py .build/debug/vaxtrace
 
 ## bench: the certificate (HC1 verify/issue vs openssl speed), GAEN matching (RPIs/s vs openssl AES), registry (1.3 M people), campaign (100k list upload, 200 doses/s for 60 s over HTTP), check-in (wrk vs pgbench, durable PostgreSQL) and tracing (50 M check-ins) benchmarks, release build
 bench:

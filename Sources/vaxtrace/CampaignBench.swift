@@ -328,6 +328,6 @@ struct BenchClient: Sendable {
 
 /// Prints a line at once (standard output to a file is block-buffered, and a long benchmark should
 /// show its figures as they come).
-private func say(_ line: String) {
+func say(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }

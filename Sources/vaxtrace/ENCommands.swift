@@ -9,7 +9,7 @@ struct EN: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "en",
         abstract: "Exposure Notification (GAEN): inspect export files, run the risk calculation.",
-        subcommands: [Export.self, Risk.self]
+        subcommands: [Export.self, Risk.self, ENSimulate.self]
     )
 
     struct Export: AsyncParsableCommand {
@@ -60,7 +60,12 @@ struct EN: AsyncParsableCommand {
             var verdict = "not_checked"
             if let publicKey {
                 let pem = String(decoding: try readFile(publicKey, what: "public key"), as: UTF8.self)
-                guard let key = try? P256.Signing.PublicKey(pemRepresentation: pem) else {
+                // Strict PEM first; then any PEM-like text (one long base64 line, say) or bare base64 DER.
+                let body = pem.split(whereSeparator: \.isNewline).filter { !$0.hasPrefix("-----") }.joined()
+                guard
+                    let key = (try? P256.Signing.PublicKey(pemRepresentation: pem))
+                        ?? Data(base64Encoded: body).flatMap({ try? P256.Signing.PublicKey(derRepresentation: $0) })
+                else {
                     throw ValidationError("\(publicKey) is not a P-256 public key in PEM")
                 }
                 verdict = signed.verify(with: key).rawValue
