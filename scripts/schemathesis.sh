@@ -33,10 +33,10 @@ run_against() {
   "$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.yaml" --url "http://127.0.0.1:$port" \
     -H "Authorization: Bearer $officer" --max-examples 50 --seed 20261126 --no-color --checks "$checks" \
     --include-operation-id listAuditEntries --phases examples,coverage,fuzzing || status=$?
-  # The tracing operations are a tracer's only (an administrator gets 403 there).
+  # The tracing operations and Exposure Notification codes are a tracer's only (an administrator gets 403 there).
   "$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.yaml" --url "http://127.0.0.1:$port" \
     -H "Authorization: Bearer $tracer" --max-examples 25 --seed 20261126 --no-color --checks "$checks" \
-    --include-operation-id recordCase --include-operation-id getCase --include-operation-id markContactF1 || status=$?
+    --include-operation-id recordCase --include-operation-id getCase --include-operation-id markContactF1 --include-operation-id issueVerificationCode || status=$?
   kill -TERM "$pid"; wait "$pid" || true
   return "$status"
 }
