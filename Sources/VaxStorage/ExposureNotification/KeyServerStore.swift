@@ -370,22 +370,15 @@ public struct KeyServerStore: Sendable {
         }
     }
 
+    static let exportColumns = [
+        "file_name", "period", "start_at", "end_at", "batch_num", "batch_size", "key_count", "padding_count", "key_id",
+        "key_version", "created_at",
+    ]
+
     public func exports() async throws -> [ExportRecord] {
         try await database.read { sql in
             try await sql.select()
-                .columns(
-                    "file_name",
-                    "period",
-                    "start_at",
-                    "end_at",
-                    "batch_num",
-                    "batch_size",
-                    "key_count",
-                    "padding_count",
-                    "key_id",
-                    "key_version",
-                    "created_at"
-                )
+                .columns(Self.exportColumns)
                 .from("en_exports").orderBy("start_at").orderBy("period").orderBy("batch_num").all().map { row in
                     ExportRecord(
                         fileName: try row.decode(column: "file_name", as: String.self),
@@ -409,19 +402,7 @@ public struct KeyServerStore: Sendable {
         try await database.write { sql in
             for record in records {
                 let row = try await sql.insert(into: "en_exports")
-                    .columns(
-                        "file_name",
-                        "period",
-                        "start_at",
-                        "end_at",
-                        "batch_num",
-                        "batch_size",
-                        "key_count",
-                        "padding_count",
-                        "key_id",
-                        "key_version",
-                        "created_at"
-                    )
+                    .columns(Self.exportColumns)
                     .values(
                         SQLBind(record.fileName),
                         SQLBind(record.period),
