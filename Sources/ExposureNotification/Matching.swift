@@ -80,8 +80,16 @@ public struct SightingIndex: Sendable {
         return count
     }
 
+    /// Whether a downloaded key can be matched at all: 16 bytes, a rolling period of 1–144 and a start far from
+    /// the ends of Int32. A malformed key from a file is skipped, never a crash on the phone.
+    static func isMatchable(_ key: TemporaryExposureKey) -> Bool {
+        key.keyData.count == 16 && (1...ExposureNotification.tekRollingPeriod).contains(key.rollingPeriod)
+            && key.rollingStartIntervalNumber > Int32.min / 2 && key.rollingStartIntervalNumber < Int32.max / 2
+    }
+
     @inline(__always)
     private func forEachMatch(key: TemporaryExposureKey, _ body: (Int) -> Void) {
+        guard Self.isMatchable(key) else { return }
         let earliest = key.rollingStartIntervalNumber - ExposureNotification.driftIntervals
         let latest = key.rollingStartIntervalNumber + key.rollingPeriod + ExposureNotification.driftIntervals
         let shift = UInt64(64 - filterBits)

@@ -69,6 +69,11 @@ public struct RiskCalculationParameters: Codable, Hashable, Sendable {
     public struct MinutesAtAttenuationFilter: Codable, Hashable, Sendable {
         public var attenuationRange: Range
         public var dropIfMinutesInRange: Range
+
+        public init(attenuationRange: Range, dropIfMinutesInRange: Range) {
+            self.attenuationRange = attenuationRange
+            self.dropIfMinutesInRange = dropIfMinutesInRange
+        }
     }
 
     public struct TRLFilter: Codable, Hashable, Sendable {
@@ -252,7 +257,7 @@ public struct RiskCalculation: Sendable {
             let seconds = window.scanInstances
                 .filter { filter.attenuationRange.contains(Double($0.minAttenuation)) }
                 .reduce(0) { $0 + max(0, $1.secondsSinceLastScan) }
-            if filter.dropIfMinutesInRange.contains(Double(seconds / 60)) { return nil }
+            if filter.dropIfMinutesInRange.contains(Double(seconds) / 60) { return nil }
         }
         let encoding = parameters.trlEncoding
         let reportOffset: Int

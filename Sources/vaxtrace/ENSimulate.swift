@@ -206,7 +206,8 @@ struct ENSimulate: AsyncParsableCommand {
         let caught = warned.intersection(contacts)
         let falseWarnings = warned.subtracting(contacts)
         // Time to warning: the key's file appears at the end of the hourly batch it became exportable in
-        // (plus the export service's 5-minute pass); the phone sees it at its next download.
+        // (plus 5 minutes of settling and up to 5 to the export service's next pass); the phone sees it at its
+        // next download.
         var delays: [Double] = []
         for phone in caught {
             let patient = world.patients.first { world.contactOf(phone, patient: $0) }!
@@ -214,7 +215,7 @@ struct ENSimulate: AsyncParsableCommand {
                 patient.confirmedAt,
                 world.lastUploadedDayEnd(of: patient).addingTimeInterval(2 * 3600)
             )
-            let fileTime = (exportable.timeIntervalSince1970 / 3600).rounded(.down) * 3600 + 3600 + 300
+            let fileTime = (exportable.timeIntervalSince1970 / 3600).rounded(.down) * 3600 + 3600 + 600
             let phase = world.pollPhase(phone) * pollHours * 3600
             let polls = ((fileTime - phase) / (pollHours * 3600)).rounded(.up)
             delays.append((phase + polls * pollHours * 3600 - patient.confirmedAt.timeIntervalSince1970) / 60)

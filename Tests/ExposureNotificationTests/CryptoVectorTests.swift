@@ -170,5 +170,23 @@ func hex(_ bytes: [UInt8]) -> String {
                 for: TemporaryExposureKey(keyData: Array(repeating: 1, count: 16), rollingStartIntervalNumber: start)
             ).isEmpty
         )
+        // Malformed keys from a file are skipped, never a crash.
+        for bad in [
+            TemporaryExposureKey(keyData: Array(repeating: 7, count: 15), rollingStartIntervalNumber: start),
+            TemporaryExposureKey(keyData: Array(repeating: 7, count: 100), rollingStartIntervalNumber: start),
+            TemporaryExposureKey(
+                keyData: Array(repeating: 7, count: 16),
+                rollingStartIntervalNumber: start,
+                rollingPeriod: -5
+            ),
+            TemporaryExposureKey(
+                keyData: Array(repeating: 7, count: 16),
+                rollingStartIntervalNumber: start,
+                rollingPeriod: 145
+            ),
+            TemporaryExposureKey(keyData: Array(repeating: 7, count: 16), rollingStartIntervalNumber: Int32.max - 10),
+        ] {
+            #expect(index.matches(for: bad).isEmpty)
+        }
     }
 }

@@ -103,6 +103,26 @@ import Testing
         )
     }
 
+    /// Minutes at an attenuation are fractional, as in the app: 630 s is 10.5 minutes, outside 0…10.
+    @Test func theMinutesFilterCountsFractionsOfAMinute() throws {
+        var parameters = RiskCalculationParameters.coronaWarnApp
+        parameters.minutesAtAttenuationFilters = [
+            .init(attenuationRange: .init(min: 0, max: 73), dropIfMinutesInRange: .init(min: 0, max: 10))
+        ]
+        func window(_ seconds: Int) -> ExposureWindow {
+            ExposureWindow(
+                ageInDays: 1,
+                reportType: 1,
+                infectiousness: 2,
+                calibrationConfidence: 0,
+                scanInstances: [ScanInstance(minAttenuation: 50, typicalAttenuation: 50, secondsSinceLastScan: seconds)]
+            )
+        }
+        let calculation = RiskCalculation(parameters: parameters)
+        #expect(try calculation.evaluate(window(600)) == nil)
+        #expect(try calculation.evaluate(window(630)) != nil)
+    }
+
     @Test func anUnknownReportTypeIsAnError() throws {
         let file = try Self.load("cwa_android_exposure-windows-risk-calculation.HEAD.json")
         let calculation = RiskCalculation(parameters: file.defaultRiskCalculationConfiguration)

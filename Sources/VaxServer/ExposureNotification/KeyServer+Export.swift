@@ -10,6 +10,7 @@ import VaxStorage
 extension KeyServer {
     /// The periods files are made for, longest last.
     static let periods: [(name: String, seconds: TimeInterval)] = [("hourly", 3600), ("daily", 86_400)]
+    static let settleSeconds: TimeInterval = 300
 
     /// Makes the export files of every hour and day that has ended since the last file (at most 14 days back),
     /// writes the index, and returns what it made. Without an export signing key it makes nothing.
@@ -23,7 +24,10 @@ extension KeyServer {
         let existing = try await store.exports()
         var made: [ExportRecord] = []
         for period in Self.periods {
-            let lastBoundary = (now.timeIntervalSince1970 / period.seconds).rounded(.down) * period.seconds
+            // A period is exported 5 minutes after it ended, so an upload that read its clock just before the
+            // end but committed just after is in the file.
+            let settled = now.timeIntervalSince1970 - Self.settleSeconds
+            let lastBoundary = (settled / period.seconds).rounded(.down) * period.seconds
             let oldest = lastBoundary - Double(settings.maximumKeyAgeDays) * 86_400
             var start: TimeInterval
             if let last = existing.filter({ $0.period == period.name }).map(\.end.timeIntervalSince1970).max() {
@@ -72,13 +76,21 @@ extension KeyServer {
             )
         }
         let padding = max(0, settings.minimumKeysPerFile - real.count)
-        let all = (real + Self.fakeKeys(padding, like: real, before: end, days: settings.maximumKeyAgeDays)).sorted {
-            $0.keyData.lexicographicallyPrecedes($1.keyData)
-        }
+        let all =
+            (real
+            + Self.fakeKeys(
+                padding,
+                like: real,
+                before: end.addingTimeInterval(-settings.holdBack),
+                days: settings.maximumKeyAgeDays
+            )).sorted {
+                $0.keyData.lexicographicallyPrecedes($1.keyData)
+            }
         let chunks = stride(from: 0, to: max(all.count, 1), by: settings.maximumKeysPerFile).map {
             Array(all[$0..<min($0 + settings.maximumKeysPerFile, all.count)])
         }
         let info = SignatureInfo(verificationKeyVersion: signer.version, verificationKeyID: signer.keyID)
+        let realData = Set(real.map(\.keyData))
         var records: [ExportRecord] = []
         for (index, chunk) in chunks.enumerated() {
             let export = TemporaryExposureKeyExport(
@@ -94,7 +106,7 @@ extension KeyServer {
             let name =
                 "\(settings.region)/\(period)/\(Int(start.timeIntervalSince1970))-\(Int(end.timeIntervalSince1970))-\(String(format: "%05d", index + 1)).zip"
             try writeOnce(zip, to: name)
-            let realInChunk = chunk.filter { key in real.contains { $0.keyData == key.keyData } }.count
+            let realInChunk = chunk.filter { realData.contains($0.keyData) }.count
             records.append(
                 ExportRecord(
                     fileName: name,
@@ -114,8 +126,9 @@ extension KeyServer {
         return try await store.recordExports(records) ? records : []
     }
 
-    /// Random keys shaped like the real ones (rolling period, risk, report type, onset), on random days of
-    /// the last `days`, so padding cannot be told apart.
+    /// Random keys shaped like the real ones (rolling period, risk, report type, onset), on random whole days
+    /// of the last `days` that ended before `end` (the batch end less the hold-back, so no fake key is one a
+    /// real key could not yet be), so padding cannot be told apart.
     static func fakeKeys(
         _ count: Int,
         like real: [TemporaryExposureKey],
@@ -124,6 +137,7 @@ extension KeyServer {
     ) -> [TemporaryExposureKey] {
         guard count > 0 else { return [] }
         var generator = SystemRandomNumberGenerator()
+        // The last whole day that ended by `end`.
         let lastDay = ExposureNotification.rollingStart(of: ExposureNotification.intervalNumber(end)) - 144
         return (0..<count).map { _ in
             let model = real.randomElement(using: &generator)

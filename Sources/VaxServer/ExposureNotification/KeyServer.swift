@@ -18,7 +18,8 @@ public struct KeyServerSettings: Sendable {
     public var maximumKeysPerFile = 750_000
     /// The key id phones know our signing key by (the mobile country code of Viet Nam).
     public var signingKeyID = "452"
-    public var shortCodeLifetime: TimeInterval = 3600
+    /// As the reference verification server: a short code lives 15 minutes, a long one a day.
+    public var shortCodeLifetime: TimeInterval = 15 * 60
     public var longCodeLifetime: TimeInterval = 24 * 3600
     public var tokenLifetime: TimeInterval = 24 * 3600
     public var certificateLifetime: TimeInterval = 15 * 60
@@ -85,7 +86,7 @@ public struct KeyServer: Sendable {
 
     public struct IssuedCode: Sendable {
         public var id: UUID
-        /// 8 digits, for an SMS or to read out over the phone.
+        /// 8 digits, for an SMS or to read out over the phone (15 minutes).
         public var code: String
         /// 16 letters and digits, for a link.
         public var longCode: String
@@ -288,7 +289,10 @@ public struct KeyServer: Sendable {
                 rollingPeriod: key.rollingPeriod,
                 transmissionRisk: key.transmissionRiskLevel ?? 0,
                 reportType: reportType.rawValue,
-                daysSinceOnset: onsetDay.map { key.rollingStartIntervalNumber / 144 - $0 },
+                // Outside ±14 days the value means nothing to a phone; leave it out, as the reference server does.
+                daysSinceOnset: onsetDay.map { key.rollingStartIntervalNumber / 144 - $0 }.flatMap {
+                    (-14...14).contains($0) ? $0 : nil
+                },
                 publishedAt: now,
                 exportableAt: max(now, Date(timeIntervalSince1970: expires + settings.holdBack))
             )

@@ -204,9 +204,11 @@ struct AuthenticationMiddleware<Context: RequestContext>: RouterMiddleware {
 
     static var sessionCookie: String { "vax_session" }
 
-    /// The public steps of signing in (rate-limited per address; a stale cookie is ignored there).
+    /// The public steps of signing in (rate-limited per address; a stale cookie is ignored there), and the
+    /// exchange of an Exposure Notification code, which must not be guessable at the public rate either.
     static func isSignInStep(_ path: String) -> Bool {
         path.hasPrefix("/api/v1/auth/otp/") || path == "/api/v1/auth/sign-in" || path.hasPrefix("/api/v1/auth/totp/")
+            || path == "/api/v1/en/verify"
     }
 
     func handle(
