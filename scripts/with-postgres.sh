@@ -47,7 +47,9 @@ options="-p $port -k $dir -c listen_addresses=127.0.0.1"
 if [ "${PG_DURABLE:-0}" = 1 ]; then
   options="$options -c max_connections=200 -c shared_buffers=1GB -c max_wal_size=4GB"
 else
-  options="$options -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  # The suite runs its tests in parallel, each app and harness with a pool of up to 16 connections: the
+  # default 100 connections ran out once the suite grew (a pool then trips its circuit breaker).
+  options="$options -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400"
 fi
 as_pg "$pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o "$options" \
   start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
