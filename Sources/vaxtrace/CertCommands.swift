@@ -33,7 +33,7 @@ struct Cert: AsyncParsableCommand {
         func run() async throws {
             var trust = TrustList()
             for path in certificates {
-                let data = try read(path, what: "certificate")
+                let data = try readFile(path, what: "certificate")
                 let der = Self.der(fromPEMOrDER: data)
                 do {
                     trust.add(try TrustedSigner(certificateDER: der))
@@ -43,7 +43,7 @@ struct Cert: AsyncParsableCommand {
             }
             if let trustList {
                 do {
-                    let (imported, skipped) = try TrustListDocument.decode(try read(trustList, what: "trust list"))
+                    let (imported, skipped) = try TrustListDocument.decode(try readFile(trustList, what: "trust list"))
                     for signer in imported.signers { trust.add(signer) }
                     for line in skipped { FileHandle.standardError.write(Data("trust list: skipped \(line)\n".utf8)) }
                 } catch let error as TrustListDocument.ImportError {
@@ -69,7 +69,7 @@ struct Cert: AsyncParsableCommand {
                 var keys = JWKS()
                 if let jwks {
                     do {
-                        keys = try JWKS(json: try read(jwks, what: "JWKS"))
+                        keys = try JWKS(json: try readFile(jwks, what: "JWKS"))
                     } catch let error as JWKS.InvalidKeySet {
                         throw ValidationError("\(jwks): \(error.description)")
                     }
@@ -80,13 +80,6 @@ struct Cert: AsyncParsableCommand {
             }
             print(String(decoding: Self.json(result).encoded(pretty: true), as: UTF8.self))
             if !result.isValid { throw ExitCode(1) }
-        }
-
-        func read(_ path: String, what: String) throws -> Data {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw ValidationError("cannot read the \(what) file \(path)")
-            }
-            return data
         }
 
         static func der(fromPEMOrDER data: Data) -> [UInt8] {

@@ -168,6 +168,7 @@ struct EN: AsyncParsableCommand {
     }
 }
 
+/// A file's bytes, or a usage error naming what the file was for.
 func readFile(_ path: String, what: String) throws -> Data {
     guard let data = FileManager.default.contents(atPath: path) else {
         throw ValidationError("cannot read the \(what) file \(path)")
