@@ -228,6 +228,19 @@ public struct KeyServerStore: Sendable {
         )
     }
 
+    /// Why a conditional spend matched no row: no row at all (unknown), a row whose `spent` column is still
+    /// empty (so its time ran out), or one already spent.
+    static func refusal(
+        spent column: String,
+        on sql: any SQLDatabase,
+        _ filter: (SQLSelectBuilder) -> SQLSelectBuilder
+    ) async throws -> VerificationRefusal {
+        guard let row = try await filter(sql.select().columns(column).from("en_verification_codes")).first() else {
+            return .unknown
+        }
+        return try row.decodeNil(column: column) ? .expired : .used
+    }
+
     /// Spends a code (short or long, by its hash) and records the token it became.
     public func claimCode(
         hash: String,
@@ -247,10 +260,11 @@ public struct KeyServerStore: Sendable {
                 }
                 .returning(Self.claimColumns.map { SQLColumn($0) }).first()
             if let row { return .success(try Self.claim(row)) }
-            let existing = try await sql.select().columns("claimed_at").from("en_verification_codes")
-                .where("short_code_hash", .equal, hash).orWhere("long_code_hash", .equal, hash).first()
-            guard let existing else { return .failure(.unknown) }
-            return .failure(try existing.decode(column: "claimed_at", as: Int64?.self) == nil ? .expired : .used)
+            return .failure(
+                try await Self.refusal(spent: "claimed_at", on: sql) {
+                    $0.where("short_code_hash", .equal, hash).orWhere("long_code_hash", .equal, hash)
+                }
+            )
         }
     }
 
@@ -270,10 +284,9 @@ public struct KeyServerStore: Sendable {
                 .where("token_expires_at", .greaterThan, ms)
                 .returning(Self.claimColumns.map { SQLColumn($0) }).first()
             if let row { return .success(try Self.claim(row)) }
-            let existing = try await sql.select().columns("certificate_id").from("en_verification_codes")
-                .where("token_id", .equal, hash).first()
-            guard let existing else { return .failure(.unknown) }
-            return .failure(try existing.decode(column: "certificate_id", as: String?.self) == nil ? .expired : .used)
+            return .failure(
+                try await Self.refusal(spent: "certificate_id", on: sql) { $0.where("token_id", .equal, hash) }
+            )
         }
     }
 
@@ -289,10 +302,11 @@ public struct KeyServerStore: Sendable {
                 .where("certificate_id", .equal, certificateID).where("published_at", .is, SQLLiteral.null)
                 .where("certificate_expires_at", .greaterThan, ms).returning("id").first()
             guard spent != nil else {
-                let existing = try await sql.select().columns("published_at").from("en_verification_codes")
-                    .where("certificate_id", .equal, certificateID).first()
-                guard let existing else { return .failure(.unknown) }
-                return .failure(try existing.decode(column: "published_at", as: Int64?.self) == nil ? .expired : .used)
+                return .failure(
+                    try await Self.refusal(spent: "published_at", on: sql) {
+                        $0.where("certificate_id", .equal, certificateID)
+                    }
+                )
             }
             var inserted = 0
             for key in keys {
