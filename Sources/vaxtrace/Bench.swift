@@ -9,7 +9,10 @@ import VaxStorage
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks that print figures (never run as tests).",
-        subcommands: [Registry.self, CampaignBench.self, CertificatesBench.self, TracingBench.self, ENBench.self]
+        subcommands: [
+            Registry.self, CampaignBench.self, CertificatesBench.self, TracingBench.self, ENBench.self,
+            DashboardsBench.self,
+        ]
     )
 
     struct Registry: AsyncParsableCommand {

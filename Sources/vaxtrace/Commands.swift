@@ -45,12 +45,46 @@ struct Migrate: AsyncParsableCommand {
 
 struct Seed: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Migrate, load the reference data, and load the demo people (Thái Nguyên) if there are none."
+        abstract:
+            "Migrate, load the reference data, and load the demo people (Thái Nguyên) if there are none; with --synthetic, a whole synthetic province."
     )
 
     @OptionGroup var common: CommonOptions
 
+    @Flag(
+        help:
+            "Make a realistic synthetic province: people, registrations, doses over ten months, adverse events, stock, targets; then rebuild the rollups."
+    )
+    var synthetic = false
+
+    @Option(help: "People of the synthetic province (Thái Nguyên: 1,300,000).")
+    var people = 10_000
+
+    @Option(help: "The 2025 province code of the synthetic province.")
+    var province = "19"
+
+    @Option(help: "The seed of the synthetic data.")
+    var seed: UInt64 = 1
+
+    func validate() throws {
+        guard (1...20_000_000).contains(people) else { throw ValidationError("--people is 1 to 20,000,000") }
+    }
+
     func run() async throws {
+        if synthetic {
+            let (people, province, seed) = (people, province, seed)
+            let summary = try await common.withDatabase { database, configuration in
+                let vault = try configuration.nationalIDVault()
+                try await vault.checkMatches(database)
+                try await ReferenceDataImporter().importAll(into: database)
+                return try await SyntheticProvince(province: province, people: people, seed: seed).run(
+                    database: database,
+                    vault: vault
+                ) { print($0) }
+            }
+            print("seeded \(summary)")
+            return
+        }
         let count = try await common.withDatabase { database, configuration in
             let vault = try configuration.nationalIDVault()
             try await vault.checkMatches(database)
@@ -118,6 +152,48 @@ struct Audit: AsyncParsableCommand {
                 print("audit chain BROKEN at entry \(seq): \(reason)")
                 throw ExitCode(1)
             }
+        }
+    }
+}
+
+struct Rollups: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The dashboards' rollup tables.",
+        subcommands: [Rebuild.self, Targets.self]
+    )
+
+    struct Rebuild: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "Recompute every rollup table from the raw records (one transaction) and mark the events so far as handled."
+        )
+
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            let started = ContinuousClock.now
+            let summary = try await common.withDatabase { database, _ in
+                try await RollupStore(database: database).rebuild(at: Date())
+            }
+            print("rebuilt from \(summary.sources) records: \(summary.cells) cells in \(ContinuousClock.now - started)")
+        }
+    }
+
+    struct Targets: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set every unit's target population from the registry (everyone, and each priority group)."
+        )
+
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            let count = try await common.withDatabase { database, _ in
+                let rollups = RollupStore(database: database)
+                let targets = try await rollups.targetsFromRegistry()
+                try await rollups.setTargets(targets)
+                return targets.count
+            }
+            print("set the targets of \(count) units")
         }
     }
 }

@@ -7,7 +7,7 @@ struct Vaxtrace: AsyncParsableCommand {
         abstract: "Vaxtrace: vaccination campaign and epidemic response platform.",
         subcommands: [
             Serve.self, Migrate.self, Seed.self, Units.self, Audit.self, Users.self, Facilities.self, Outbox.self,
-            Cert.self, Keys.self, EN.self, Bench.self,
+            Cert.self, Keys.self, EN.self, Rollups.self, Bench.self,
         ],
         defaultSubcommand: Serve.self
     )

@@ -19,6 +19,8 @@ struct APIHandler: APIProtocol {
     let checkIns: CheckInService
     let tracing: TracingService
     let keyServer: KeyServer
+    let logistics: LogisticsService
+    let dashboards: DashboardService
 
     // MARK: Health
 

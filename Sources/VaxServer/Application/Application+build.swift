@@ -160,6 +160,13 @@ public func buildApplication(
             "\(context.parameters.require("region"))/\(context.parameters.require("period"))/\(context.parameters.require("name"))"
         )
     }
+    let rollups = RollupStore(database: database)
+    let logistics = LogisticsService(
+        store: StockStore(database: database),
+        rollups: rollups,
+        campaign: campaign,
+        clock: clock
+    )
     let handler = APIHandler(
         database: database,
         migrations: migrations,
@@ -186,7 +193,15 @@ public func buildApplication(
             clock: clock,
             logger: logger
         ),
-        keyServer: keyServer
+        keyServer: keyServer,
+        logistics: logistics,
+        dashboards: DashboardService(
+            rollups: rollups,
+            logistics: logistics,
+            units: units,
+            identity: identityStore,
+            clock: clock
+        )
     )
     try handler.registerHandlers(on: router, middlewares: [PolicyMiddleware(identity: identity)])
 
@@ -209,6 +224,13 @@ public func buildApplication(
                 logger: logger
             ),
             ExportBatcher(keyServer: keyServer, database: database, migrations: migrations, logger: logger),
+            RollupMaintainer(
+                rollups: rollups,
+                database: database,
+                migrations: migrations,
+                clock: clock,
+                logger: logger
+            ),
         ],
         logger: logger
     )

@@ -5,6 +5,7 @@ public enum Policy {
     static let staffWithPeople: Set<Role> = [.vaccinator, .facilityAdmin, .systemAdmin]
     static let officials: Set<Role> = [.communeOfficial, .districtOfficial, .provinceOfficial]
     static let signedIn = Set(Role.allCases)
+    static let stockKeepers: Set<Role> = [.facilityAdmin, .districtOfficial, .provinceOfficial, .systemAdmin]
 
     /// Who may call each API operation (by OpenAPI operationId); `nil` means public.
     /// An operation missing here is refused (deny by default); a test checks this table against the
@@ -64,6 +65,19 @@ public enum Policy {
         "decideAdverseEventInvestigation": [.districtOfficial, .provinceOfficial, .systemAdmin],
         "reviewAdverseEventCausality": [.provinceOfficial, .systemAdmin],
         "listNotifications": officials,
+        "createStockStore": stockKeepers,
+        "getStockOnHand": stockKeepers.union([.vaccinator]),
+        "closeStockPeriod": stockKeepers,
+        "recordTemperature": stockKeepers.union([.vaccinator]),
+        "saveStockLot": stockKeepers,
+        "recordStockTransaction": stockKeepers.union([.vaccinator]),
+        "sendStockTransfer": stockKeepers,
+        "receiveStockTransfer": stockKeepers,
+        "listStockAlerts": stockKeepers,
+        "getSessionStock": [.vaccinator, .facilityAdmin, .districtOfficial, .systemAdmin],
+        "reportSiteTally": [.vaccinator, .facilityAdmin, .systemAdmin],
+        "setPopulationTargets": [.provinceOfficial, .systemAdmin],
+        "getDashboard": officials.union([.facilityAdmin, .systemAdmin]),
         "getCertificateTrustList": nil,
         "getCertificateRevocations": nil,
         "verifyCertificate": nil,

@@ -388,6 +388,13 @@ extension CampaignService {
                     var registration = row.registration
                     registration.personID = personID
                     registrations.append(registration)
+                    events.append(
+                        event(
+                            "registration.created",
+                            subject: registration.id.lower,
+                            ["personId": personID.description, "priorityGroup": "\(registration.priorityGroup)"]
+                        )
+                    )
                     open.insert(personID)
                 }
                 if !matched { newPeople.append((row.person, row.nationalID)) }

@@ -403,6 +403,10 @@ public struct CampaignStore: Sendable {
                 SQLBind(a.createdAt.millisecondsSince1970),
                 SQLBind(a.updatedAt.millisecondsSince1970)
             ).run()
+        try await insert(
+            [.made("appointment.created", subject: a.id.lower, person: a.personID, at: a.createdAt)],
+            on: sql
+        )
     }
 
     /// Adds a walk-in appointment (no slot) and its check-in in one transaction.
@@ -632,6 +636,10 @@ public struct CampaignStore: Sendable {
                     SQLBind(s.screenedBy),
                     SQLBind(s.screenedAt.millisecondsSince1970)
                 ).run()
+            try await Self.insert(
+                [.made("screening.recorded", subject: s.id.lower, person: s.personID, at: s.screenedAt)],
+                on: sql
+            )
             try await AuditChain.append(audit, on: sql)
         }
     }
@@ -1052,6 +1060,17 @@ public struct CampaignStore: Sendable {
 }
 
 extension OutboxEvent {
+    /// An event the store writes itself, about a record of a person (the payload names only the person's id).
+    static func made(_ kind: String, subject: String, person: Person.ID, at time: Date) -> OutboxEvent {
+        OutboxEvent(
+            id: IdentifierGenerator.uuidV7.next(at: time),
+            kind: kind,
+            subjectID: subject,
+            payload: #"{"personId":"\#(person.description)"}"#,
+            createdAt: time
+        )
+    }
+
     /// An event from a row of `outbox_events` (id, kind, subject_id, payload, created_at).
     init(row: any SQLRow) throws {
         self.init(

@@ -44,7 +44,23 @@ public struct IdentityStore: Sendable {
                 let row = try await sql.select().columns(Self.accountColumns.map { SQLIdentifier($0) })
                     .from("accounts").where("phone", .equal, phone).first()
             else { throw StorageError.corruptRow("accounts: no row for a phone just inserted") }
-            return try Self.account(from: row)
+            let stored = try Self.account(from: row)
+            if stored.id == newID {
+                // The dashboards count who uses the health book (see RollupStore).
+                try await CampaignStore.insert(
+                    [
+                        OutboxEvent(
+                            id: IdentifierGenerator.uuidV7.next(at: now),
+                            kind: "account.created",
+                            subjectID: newID.uuidString.lowercased(),
+                            payload: "{}",
+                            createdAt: now
+                        )
+                    ],
+                    on: sql
+                )
+            }
+            return stored
         }
     }
 

@@ -12,5 +12,6 @@ public enum VaxtraceMigrations {
         m0008Certificates,
         m0009Tracing,
         m0010ExposureNotification,
+        m0011LogisticsRollups,
     ]
 }

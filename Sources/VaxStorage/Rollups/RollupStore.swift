@@ -1,0 +1,457 @@
+import Foundation
+import SQLKit
+import Synchronization
+import VaxDomain
+
+/// Keeps the dashboards' rollup tables: from the outbox events, a following transaction moves what
+/// the records of the people concerned contribute (`processPending`); `rebuild` recomputes every
+/// table from the raw records. Both derive the cells with the same `RollupFacts.cells`, so the
+/// incremental result equals the rebuild (a test holds them to it).
+public final class RollupStore: Sendable {
+    /// The consumer name in `outbox_deliveries`.
+    public static let consumer = "rollups"
+
+    let database: VaxDatabase
+    private let membership = Mutex<UnitMembership?>(nil)
+
+    /// A store over a database.
+    public init(database: VaxDatabase) {
+        self.database = database
+    }
+
+    // MARK: Unit membership
+
+    /// The dashboard units of addresses (read once: units change only with a law).
+    func units(on sql: any SQLDatabase) async throws -> UnitMembership {
+        if let known = membership.withLock({ $0 }) { return known }
+        var m = UnitMembership()
+        for row in try await sql.raw(
+            "SELECT new_province_code, new_commune_code, old_commune_code, old_district_code FROM unit_conversions"
+        ).all() {
+            let newProvince = try row.decode(column: "new_province_code", as: String.self)
+            let newCommune = try row.decode(column: "new_commune_code", as: String.self)
+            let oldCommune = try row.decode(column: "old_commune_code", as: String?.self)
+            let oldDistrict = try row.decode(column: "old_district_code", as: String?.self)
+            if let oldDistrict {
+                m.provinceOfDistrict2021[oldDistrict, default: []].insert(newProvince)
+                m.districtsOfCommune2025[newCommune, default: []].insert(oldDistrict)
+            }
+            if let oldCommune { m.communesOfCommune2021[oldCommune, default: []].insert(newCommune) }
+            m.provinceOfCommune2025[newCommune] = newProvince
+        }
+        for row in try await sql.raw(
+            "SELECT code, parent_code FROM admin_units WHERE scheme = '2025' AND parent_code IS NOT NULL"
+        ).all() {
+            m.provinceOfCommune2025[try row.decode(column: "code", as: String.self)] = try row.decode(
+                column: "parent_code",
+                as: String.self
+            )
+        }
+        let loaded = m
+        membership.withLock { $0 = loaded }
+        return loaded
+    }
+
+    // MARK: Facts
+
+    /// The facts of every record of these people, by (kind, source id).
+    static func facts(
+        of people: [String],
+        on sql: any SQLDatabase
+    ) async throws -> [SourceKey: (
+        person: String, facts: RollupFacts
+    )] {
+        guard !people.isEmpty else { return [:] }
+        let ids = SQLGroupExpression(people.map { SQLBind($0) as any SQLExpression })
+        var found: [SourceKey: (String, RollupFacts)] = [:]
+        func address(_ row: any SQLRow) throws -> RollupAddress {
+            RollupAddress(
+                s: try row.decode(column: "unit_scheme", as: String.self),
+                p: try row.decode(column: "province_code", as: String.self),
+                d: try row.decode(column: "district_code", as: String?.self),
+                c: try row.decode(column: "commune_code", as: String.self)
+            )
+        }
+        func day(_ row: any SQLRow, _ column: String) throws -> String {
+            LocalDate(at: Date(millisecondsSince1970: try row.decode(column: column, as: Int64.self))).description
+        }
+        let personColumns = "p.unit_scheme, p.province_code, p.district_code, p.commune_code"
+
+        // Doses, with what drop-out needs: the due day of each person's first primary dose.
+        let doseRows = try await sql.raw(
+            """
+            SELECT d.id, d.person_id, d.product_code, d.lot_number, d.dose_number, d.kind, d.administered_on,
+            d.facility_id, f.unit_code AS facility_unit, d.retrospective, d.next_due_on, a.session_id,
+            p.primary_priority_group, p.sex, p.date_of_birth, \(unsafeRaw: personColumns)
+            FROM doses d JOIN people p ON p.id = d.person_id
+            LEFT JOIN appointments a ON a.id = d.appointment_id
+            LEFT JOIN facilities f ON f.id = d.facility_id
+            WHERE d.person_id IN \(ids)
+            """
+        ).all()
+        var firstDue: [String: String] = [:]
+        for row in doseRows
+        where try row.decode(column: "dose_number", as: Int.self) == 1
+            && row.decode(column: "kind", as: String.self) == "primary"
+        {
+            if let due = try row.decode(column: "next_due_on", as: String?.self) {
+                firstDue[try row.decode(column: "person_id", as: String.self)] = due
+            }
+        }
+        for row in doseRows {
+            let person = try row.decode(column: "person_id", as: String.self)
+            let number = try row.decode(column: "dose_number", as: Int.self)
+            let kind = try row.decode(column: "kind", as: String.self)
+            let dayText = try row.decode(column: "administered_on", as: String.self)
+            guard let day = LocalDate(iso: dayText),
+                let born = LocalDate(iso: try row.decode(column: "date_of_birth", as: String.self))
+            else { throw StorageError.corruptRow("doses: a date is not yyyy-mm-dd") }
+            let facts = RollupFacts.Dose(
+                a: try address(row),
+                day: dayText,
+                facility: try row.decode(column: "facility_id", as: String?.self) ?? "",
+                facilityUnit: try row.decode(column: "facility_unit", as: String?.self) ?? "",
+                product: try row.decode(column: "product_code", as: String.self),
+                lot: try row.decode(column: "lot_number", as: String.self),
+                kind: kind,
+                number: number,
+                group: try row.decode(column: "primary_priority_group", as: Int.self),
+                sex: try row.decode(column: "sex", as: String.self),
+                band: RollupFacts.ageBand(born: born, on: day),
+                retro: try row.decode(column: "retrospective", as: Int.self) == 1,
+                session: try row.decode(column: "session_id", as: String?.self),
+                due: number == 1 && kind == "primary" ? try row.decode(column: "next_due_on", as: String?.self) : nil,
+                follows: number == 2 && kind == "primary" ? firstDue[person] : nil
+            )
+            found[SourceKey(kind: "dose", id: try row.decode(column: "id", as: String.self))] = (person, .dose(facts))
+        }
+
+        // Registrations, with what the organisation view counts.
+        for row in try await sql.raw(
+            """
+            SELECT r.id, r.person_id, r.organisation, r.registered_at, \(unsafeRaw: personColumns),
+            EXISTS (SELECT 1 FROM appointments x WHERE x.person_id = r.person_id AND x.walk_in = 0) AS invited,
+            EXISTS (SELECT 1 FROM doses x WHERE x.person_id = r.person_id) AS vaccinated,
+            EXISTS (SELECT 1 FROM accounts x WHERE x.kind = 'citizen' AND x.phone = p.phone) AS health_book
+            FROM registrations r JOIN people p ON p.id = r.person_id
+            WHERE r.person_id IN \(ids)
+            """
+        ).all() {
+            let facts = RollupFacts.Registration(
+                a: try address(row),
+                day: try day(row, "registered_at"),
+                organisation: try row.decode(column: "organisation", as: String?.self),
+                invited: try Self.flag(row, "invited"),
+                vaccinated: try Self.flag(row, "vaccinated"),
+                healthBook: try Self.flag(row, "health_book")
+            )
+            found[SourceKey(kind: "registration", id: try row.decode(column: "id", as: String.self))] = (
+                try row.decode(column: "person_id", as: String.self), .registration(facts)
+            )
+        }
+
+        for row in try await sql.raw(
+            """
+            SELECT a.id, a.person_id, a.walk_in, a.created_at, \(unsafeRaw: personColumns)
+            FROM appointments a JOIN people p ON p.id = a.person_id WHERE a.person_id IN \(ids)
+            """
+        ).all() {
+            let facts = RollupFacts.Appointment(
+                a: try address(row),
+                day: try day(row, "created_at"),
+                walkIn: try row.decode(column: "walk_in", as: Int.self) == 1
+            )
+            found[SourceKey(kind: "appointment", id: try row.decode(column: "id", as: String.self))] = (
+                try row.decode(column: "person_id", as: String.self), .appointment(facts)
+            )
+        }
+
+        for row in try await sql.raw(
+            """
+            SELECT s.id, s.person_id, s.outcome, s.screened_at, \(unsafeRaw: personColumns)
+            FROM screenings s JOIN people p ON p.id = s.person_id WHERE s.person_id IN \(ids)
+            """
+        ).all() {
+            let facts = RollupFacts.Screening(
+                a: try address(row),
+                day: try day(row, "screened_at"),
+                outcome: try row.decode(column: "outcome", as: String.self)
+            )
+            found[SourceKey(kind: "screening", id: try row.decode(column: "id", as: String.self))] = (
+                try row.decode(column: "person_id", as: String.self), .screening(facts)
+            )
+        }
+
+        // Reports count where the report places them (the reporter's unit), by the suspect dose's lot.
+        for row in try await sql.raw(
+            """
+            SELECT r.id, r.person_id, r.unit_scheme, r.province_code, r.district_code, r.commune_code, r.received_at,
+            r.serious, d.product_code, d.lot_number
+            FROM aefi_reports r LEFT JOIN doses d ON d.id = r.dose_id WHERE r.person_id IN \(ids)
+            """
+        ).all() {
+            let facts = RollupFacts.AEFI(
+                a: try address(row),
+                day: try day(row, "received_at"),
+                product: try row.decode(column: "product_code", as: String?.self) ?? "unknown",
+                lot: try row.decode(column: "lot_number", as: String?.self) ?? "unknown",
+                serious: try row.decode(column: "serious", as: Int.self) == 1
+            )
+            found[SourceKey(kind: "aefi", id: try row.decode(column: "id", as: String.self))] = (
+                try row.decode(column: "person_id", as: String.self), .aefi(facts)
+            )
+        }
+        return found
+    }
+
+    static func flag(_ row: any SQLRow, _ column: String) throws -> Bool {
+        if let value = try? row.decode(column: column, as: Bool.self) { return value }
+        return try row.decode(column: column, as: Int.self) != 0
+    }
+
+    struct SourceKey: Hashable, Sendable {
+        var kind: String
+        var id: String
+    }
+
+    // MARK: Incremental
+
+    /// Handles up to `limit` pending events, oldest first, in one transaction: the records of every
+    /// person they concern are read again and the difference to what they contributed before is
+    /// applied. Returns how many events were handled.
+    public func processPending(limit: Int, at now: Date) async throws -> Int {
+        try await database.write { sql in
+            if sql.dialect.name == "postgresql" {
+                // One maintainer at a time across app servers: two would both move the same difference.
+                try await sql.raw("SELECT pg_advisory_xact_lock(8008)").run()
+            }
+            let events = try await sql.raw(
+                """
+                SELECT e.id, e.kind, e.subject_id, e.payload, e.created_at FROM outbox_events e
+                WHERE NOT EXISTS (SELECT 1 FROM outbox_deliveries d WHERE d.consumer = \(bind: Self.consumer) AND d.event_id = e.id)
+                ORDER BY e.created_at, e.id LIMIT \(bind: limit)
+                """
+            ).all().map(OutboxEvent.init(row:))
+            guard !events.isEmpty else { return 0 }
+            let people = try await Self.people(concernedBy: events, on: sql)
+            try await self.recompute(people: people.sorted(), on: sql)
+            var batch = WriteBatch()
+            batch.insert(
+                into: "outbox_deliveries",
+                columns: ["consumer", "event_id", "processed_at", "outcome"],
+                rows: events.map {
+                    [
+                        SQLBind(Self.consumer), SQLBind($0.id.lower), SQLBind(now.millisecondsSince1970),
+                        SQLBind("rolled_up"),
+                    ]
+                }
+            )
+            _ = try await batch.run(on: sql)
+            return events.count
+        }
+    }
+
+    /// The people whose records an event may have changed.
+    static func people(concernedBy events: [OutboxEvent], on sql: any SQLDatabase) async throws -> Set<String> {
+        var people: Set<String> = []
+        var registrations: [String] = []
+        var reports: [String] = []
+        var accounts: [String] = []
+        for event in events {
+            if let data = event.payload.data(using: .utf8),
+                let payload = try? JSONDecoder().decode([String: String].self, from: data),
+                let person = payload["personId"]
+            {
+                people.insert(person)
+                continue
+            }
+            if event.kind.hasPrefix("registration.") {
+                registrations.append(event.subjectID)
+            } else if event.kind.hasPrefix("aefi.") {
+                reports.append(event.subjectID)
+            } else if event.kind == "account.created" {
+                accounts.append(event.subjectID)
+            }
+        }
+        func collect(_ query: SQLQueryString) async throws {
+            for row in try await sql.raw(query).all() {
+                people.insert(try row.decode(column: "person_id", as: String.self))
+            }
+        }
+        if !registrations.isEmpty {
+            let ids = SQLGroupExpression(registrations.map { SQLBind($0) as any SQLExpression })
+            try await collect("SELECT person_id FROM registrations WHERE id IN \(ids)")
+        }
+        if !reports.isEmpty {
+            let ids = SQLGroupExpression(reports.map { SQLBind($0) as any SQLExpression })
+            try await collect("SELECT person_id FROM aefi_reports WHERE id IN \(ids)")
+        }
+        if !accounts.isEmpty {
+            let ids = SQLGroupExpression(accounts.map { SQLBind($0) as any SQLExpression })
+            try await collect(
+                "SELECT p.id AS person_id FROM people p JOIN accounts a ON a.phone = p.phone WHERE a.id IN \(ids)"
+            )
+        }
+        return people
+    }
+
+    /// Moves what the records of `people` contribute from what `rollup_sources` remembers to what they hold now.
+    func recompute(people: [String], on sql: any SQLDatabase) async throws {
+        let units = try await units(on: sql)
+        for start in stride(from: 0, to: people.count, by: 500) {
+            let some = Array(people[start..<min(start + 500, people.count)])
+            let now = try await Self.facts(of: some, on: sql)
+            let ids = SQLGroupExpression(some.map { SQLBind($0) as any SQLExpression })
+            var before: [SourceKey: (person: String, facts: RollupFacts)] = [:]
+            let decoder = JSONDecoder()
+            for row in try await sql.raw(
+                "SELECT source_kind, source_id, person_id, facts FROM rollup_sources WHERE person_id IN \(ids)"
+            ).all() {
+                let key = SourceKey(
+                    kind: try row.decode(column: "source_kind", as: String.self),
+                    id: try row.decode(column: "source_id", as: String.self)
+                )
+                let facts = try decoder.decode(
+                    RollupFacts.self,
+                    from: Data(try row.decode(column: "facts", as: String.self).utf8)
+                )
+                before[key] = (try row.decode(column: "person_id", as: String.self), facts)
+            }
+            var delta: [RollupCell: Int] = [:]
+            var upserts: [(SourceKey, String, RollupFacts)] = []
+            var removed: [SourceKey] = []
+            for (key, old) in before where now[key]?.facts != old.facts {
+                for cell in old.facts.cells(units) { delta[cell, default: 0] -= 1 }
+                if now[key] == nil { removed.append(key) }
+            }
+            for (key, new) in now where before[key]?.facts != new.facts || before[key]?.person != new.person {
+                if before[key]?.facts != new.facts {
+                    for cell in new.facts.cells(units) { delta[cell, default: 0] += 1 }
+                }
+                upserts.append((key, new.person, new.facts))
+            }
+            try await Self.apply(delta.filter { $0.value != 0 }, on: sql)
+            for key in removed {
+                try await sql.raw(
+                    "DELETE FROM rollup_sources WHERE source_kind = \(bind: key.kind) AND source_id = \(bind: key.id)"
+                ).run()
+            }
+            try await Self.store(upserts, on: sql)
+        }
+    }
+
+    static func store(_ sources: [(SourceKey, String, RollupFacts)], on sql: any SQLDatabase) async throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        for start in stride(from: 0, to: sources.count, by: 500) {
+            var rows: [any SQLExpression] = []
+            for (key, person, facts) in sources[start..<min(start + 500, sources.count)] {
+                let text = String(decoding: try encoder.encode(facts), as: UTF8.self)
+                rows.append(
+                    SQLGroupExpression([SQLBind(key.kind), SQLBind(key.id), SQLBind(person), SQLBind(text)])
+                )
+            }
+            try await sql.raw(
+                """
+                INSERT INTO rollup_sources (source_kind, source_id, person_id, facts) VALUES \(SQLList(rows))
+                ON CONFLICT (source_kind, source_id) DO UPDATE SET person_id = excluded.person_id, facts = excluded.facts
+                """
+            ).run()
+        }
+    }
+
+    /// Adds each count to its cell, and deletes cells that reach zero.
+    static func apply(_ delta: [RollupCell: Int], on sql: any SQLDatabase) async throws {
+        let byTable = Dictionary(grouping: delta, by: { $0.key.table })
+        for table in RollupTable.allCases {
+            guard let cells = byTable[table] else { continue }
+            let ordered = cells.sorted { $0.key.key.lexicographicallyPrecedes($1.key.key) }
+            let columns = table.keys.joined(separator: ", ")
+            for start in stride(from: 0, to: ordered.count, by: 400) {
+                let part = ordered[start..<min(start + 400, ordered.count)]
+                let rows = part.map { cell, n in
+                    SQLGroupExpression((cell.key.map { SQLBind($0) } + [SQLBind(n)]) as [any SQLExpression])
+                }
+                try await sql.raw(
+                    """
+                    INSERT INTO \(ident: table.rawValue) (\(unsafeRaw: columns), n) VALUES \(SQLList(rows))
+                    ON CONFLICT (\(unsafeRaw: columns)) DO UPDATE SET n = \(ident: table.rawValue).n + excluded.n
+                    """
+                ).run()
+            }
+            for (cell, n) in ordered where n < 0 {
+                let match = SQLList(
+                    zip(table.keys, cell.key).map { column, value in
+                        SQLBinaryExpression(SQLIdentifier(column), .equal, SQLBind(value)) as any SQLExpression
+                    },
+                    separator: SQLRaw(" AND ")
+                )
+                try await sql.raw("DELETE FROM \(ident: table.rawValue) WHERE n = 0 AND \(match)").run()
+            }
+        }
+    }
+
+    // MARK: Rebuild
+
+    /// What a rebuild did.
+    public struct RebuildSummary: Sendable {
+        /// Raw records read.
+        public var sources: Int
+        /// Cells written.
+        public var cells: Int
+    }
+
+    /// Recomputes every rollup table from the raw records, in one transaction, and marks every event
+    /// so far as handled.
+    public func rebuild(at now: Date, progress: @Sendable (Int) -> Void = { _ in }) async throws -> RebuildSummary {
+        try await database.write { sql in
+            if sql.dialect.name == "postgresql" { try await sql.raw("SELECT pg_advisory_xact_lock(8008)").run() }
+            let units = try await self.units(on: sql)
+            for table in RollupTable.allCases { try await sql.raw("DELETE FROM \(ident: table.rawValue)").run() }
+            try await sql.raw("DELETE FROM rollup_sources").run()
+            var totals: [RollupCell: Int] = [:]
+            var sources = 0
+            var last = ""
+            while true {
+                let page = try await sql.raw(
+                    "SELECT id FROM people WHERE id > \(bind: last) ORDER BY id LIMIT 2000"
+                ).all(decodingColumn: "id", as: String.self)
+                guard let end = page.last else { break }
+                last = end
+                let found = try await Self.facts(of: page, on: sql)
+                for (_, source) in found {
+                    for cell in source.facts.cells(units) { totals[cell, default: 0] += 1 }
+                }
+                try await Self.store(found.map { ($0.key, $0.value.person, $0.value.facts) }, on: sql)
+                sources += found.count
+                progress(sources)
+            }
+            try await Self.apply(totals, on: sql)
+            try await sql.raw(
+                """
+                INSERT INTO outbox_deliveries (consumer, event_id, processed_at, outcome)
+                SELECT \(bind: Self.consumer), e.id, \(bind: now.millisecondsSince1970), 'rebuilt' FROM outbox_events e
+                WHERE NOT EXISTS (SELECT 1 FROM outbox_deliveries d WHERE d.consumer = \(bind: Self.consumer) AND d.event_id = e.id)
+                """
+            ).run()
+            return RebuildSummary(sources: sources, cells: totals.count)
+        }
+    }
+
+    /// Every row of every rollup table, sorted (for comparing an incremental result with a rebuild).
+    public func snapshot() async throws -> [String: [[String]]] {
+        try await database.read { sql in
+            var tables: [String: [[String]]] = [:]
+            for table in RollupTable.allCases {
+                var rows: [[String]] = []
+                for row in try await sql.raw("SELECT * FROM \(ident: table.rawValue)").all() {
+                    var values = try table.keys.map { try row.decode(column: $0, as: String.self) }
+                    values.append(String(try row.decode(column: "n", as: Int.self)))
+                    rows.append(values)
+                }
+                tables[table.rawValue] = rows.sorted { $0.lexicographicallyPrecedes($1) }
+            }
+            return tables
+        }
+    }
+}
