@@ -20,7 +20,7 @@ test:
 	scripts/with-postgres.sh bash -c 'scripts/schemathesis.sh && scripts/run-tests.sh'
 	scripts/check-en-cli.py .build/debug/vaxtrace
 
-## bench: the certificate (HC1 verify/issue vs openssl speed), GAEN matching (RPIs/s vs openssl AES), registry (1.3 M people), campaign (100k list upload, 200 doses/s for 60 s over HTTP), check-in (wrk vs pgbench, durable PostgreSQL) and tracing (50 M check-ins) benchmarks, release build
+## bench: the certificate (HC1 verify/issue vs openssl speed), GAEN matching (RPIs/s vs openssl AES), registry (1.3 M people), campaign (100k list upload, 200 doses/s for 60 s over HTTP), check-in (wrk vs pgbench, durable PostgreSQL), tracing (50 M check-ins) and dashboards (1.3 M people, rollups vs GROUP BY) benchmarks, release build
 bench:
 	@scripts/install-deps.sh bench
 	$(SWIFT) build -c release --product vaxtrace
@@ -30,6 +30,7 @@ bench:
 	  && .build/release/vaxtrace bench campaign --registrations $${REGISTRATIONS:-100000} --postgres-url "$$TEST_POSTGRES_URL"'
 	PG_DURABLE=1 scripts/with-postgres.sh scripts/bench-checkins.sh
 	scripts/with-postgres.sh bash -c '.build/release/vaxtrace bench tracing --checkins $${CHECKINS:-50000000} --postgres-url "$$TEST_POSTGRES_URL"'
+	scripts/with-postgres.sh bash -c '.build/release/vaxtrace bench dashboards --people $${DASHBOARD_PEOPLE:-1300000} --postgres-url "$$TEST_POSTGRES_URL"'
 
 lint:
 	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests

@@ -202,6 +202,29 @@ import VaxTestSupport
                 )
                 #expect(dose.status == .created, "\(dose.text)")
             }
+            // The day's PL1 file: the three people (each an audited read), and it goes back through the
+            // list import unchanged: every row matched, no dose entered twice.
+            let pl1 = try await client.send(
+                .get,
+                "/api/v1/exports/pl1?facilityId=TYT-05692&from=\(day)&through=\(day)&format=csv",
+                token: Self.facilityAdmin
+            )
+            #expect(pl1.status == .ok, "\(pl1.text)")
+            let sheet = try Spreadsheet.readCSV(Data(buffer: pl1.body))
+            #expect(sheet.count == 5, "title, header and three people: \(sheet)")
+            #expect(sheet.dropFirst(2).allSatisfy { $0[19] == "PF-1" && $0[20] == "TYT-05692" && $0[21].isEmpty })
+            #expect(sheet.dropFirst(2).map { $0[7] }.sorted() == ["019087003100", "019087003101", "019087003102"])
+            #expect(try await harness.auditCount(action: "pl1.export") == 3)
+            let foreignPL1 = try await client.send(
+                .get,
+                "/api/v1/exports/pl1?facilityId=TYT-05692&from=\(day)&through=\(day)",
+                token: Self.otherFacility
+            )
+            #expect(foreignPL1.status == .forbidden)
+            let roundTrip = try await ListImportTests.upload(client, Data(buffer: pl1.body), type: "text/csv")
+            #expect(roundTrip.object["matched"] as? Int == 3, "\(roundTrip.text)")
+            #expect((roundTrip.object["rows"] as? [[String: Any]])?.allSatisfy { $0["doses"] as? Int == 0 } == true)
+
             let rollups = RollupStore(database: harness.database)
             while try await rollups.processPending(limit: 100, at: harness.clock.now) > 0 {}
             let used = try await client.send(.get, "/api/v1/sessions/\(session)/stock", token: TestTokens.vaccinator)

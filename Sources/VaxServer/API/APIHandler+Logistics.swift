@@ -2,6 +2,7 @@ import Foundation
 import OpenAPIRuntime
 import VaxAPI
 import VaxDomain
+import VaxSheets
 import VaxStorage
 
 extension APIHandler {
@@ -247,6 +248,27 @@ extension APIHandler {
             by: try actor(reason: "population targets")
         )
         return .noContent(.init())
+    }
+
+    func exportDosesPL1(_ input: Operations.ExportDosesPL1.Input) async throws -> Operations.ExportDosesPL1.Output {
+        let rows = try await campaign.exportPL1(
+            facility: input.query.facilityId,
+            from: try date(input.query.from, field: "from"),
+            through: try date(input.query.through, field: "through"),
+            by: try actor(reason: "PL1 export")
+        )
+        switch input.query.format ?? .xlsx {
+        case .xlsx:
+            return .ok(
+                .init(
+                    body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(
+                        HTTPBody(try Spreadsheet.writeXLSX(sheetName: "PL1", rows: rows))
+                    )
+                )
+            )
+        case .csv:
+            return .ok(.init(body: .csv(HTTPBody(Spreadsheet.writeCSV(rows)))))
+        }
     }
 
     func getDashboard(_ input: Operations.GetDashboard.Input) async throws -> Operations.GetDashboard.Output {

@@ -78,6 +78,7 @@ public enum Policy {
         "reportSiteTally": [.vaccinator, .facilityAdmin, .systemAdmin],
         "setPopulationTargets": [.provinceOfficial, .systemAdmin],
         "getDashboard": officials.union([.facilityAdmin, .systemAdmin]),
+        "exportDosesPL1": [.facilityAdmin, .systemAdmin],
         "getCertificateTrustList": nil,
         "getCertificateRevocations": nil,
         "verifyCertificate": nil,

@@ -334,7 +334,7 @@ public struct DashboardService: Sendable {
             var allowed: [String] = []
             for child in below where (try? await authorize(child, by: actor)) != nil { allowed.append(child) }
             below = allowed
-            let sums = try await rollups.sums(.unitDoseDays, by: ["unit_code", "dose_number"], units: [code] + below)
+            let sums = try await rollups.sums(.unitCoverage, by: ["unit_code", "dose_number"], units: [code] + below)
             let targets = try await rollups.targets(units: [code] + below)
             var counts: [String: [Int]] = [:]
             for s in sums { counts[s.key[0], default: [0, 0, 0]][Self.doseColumns(s.key[1]) - 1] += s.n }

@@ -1008,6 +1008,27 @@ public struct CampaignStore: Sendable {
             ).run()
     }
 
+    /// The people given a dose at a facility from one day through another, by their first dose there
+    /// (at most `limit`).
+    public func peopleVaccinated(
+        at facility: String,
+        from: LocalDate,
+        through: LocalDate,
+        limit: Int
+    ) async throws
+        -> [Person.ID]
+    {
+        try await database.read { sql in
+            try await sql.raw(
+                """
+                SELECT person_id, MIN(administered_at) AS first_at FROM doses WHERE facility_id = \(bind: facility)
+                AND administered_on >= \(bind: from.description) AND administered_on <= \(bind: through.description)
+                GROUP BY person_id ORDER BY first_at, person_id LIMIT \(bind: limit)
+                """
+            ).all().map { try $0.personID("person_id") }
+        }
+    }
+
     /// The corrections of a record, oldest first.
     public func corrections(kind: String, id: String) async throws -> [Correction] {
         try await database.read { sql in

@@ -135,6 +135,12 @@ let m0011LogisticsRollups = Migration(
         )
         """,
         """
+        CREATE TABLE rollup_unit_coverage (
+            unit_code TEXT NOT NULL, dose_number TEXT NOT NULL, n BIGINT NOT NULL,
+            PRIMARY KEY (unit_code, dose_number)
+        )
+        """,
+        """
         CREATE TABLE rollup_unit_doses (
             unit_code TEXT NOT NULL, product_code TEXT NOT NULL, dose_number TEXT NOT NULL, dose_kind TEXT NOT NULL,
             priority_group TEXT NOT NULL, sex TEXT NOT NULL, age_band TEXT NOT NULL, n BIGINT NOT NULL,

@@ -7,6 +7,8 @@ public enum RollupTable: String, CaseIterable, Sendable {
     case doses = "rollup_doses"
     /// Per dashboard unit: doses by day and dose number (doses per day, coverage by unit).
     case unitDoseDays = "rollup_unit_dose_days"
+    /// Per dashboard unit: doses by dose number (coverage of the units below one, a few rows each).
+    case unitCoverage = "rollup_unit_coverage"
     /// Per dashboard unit: doses by product, dose, kind, priority group, sex and age band (coverage).
     case unitDoses = "rollup_unit_doses"
     /// Per dashboard unit of the facility: doses by day, facility and product (completeness).
@@ -31,6 +33,7 @@ public enum RollupTable: String, CaseIterable, Sendable {
                 "priority_group", "sex", "age_band", "retrospective",
             ]
         case .unitDoseDays: ["unit_code", "day", "dose_number", "retrospective"]
+        case .unitCoverage: ["unit_code", "dose_number"]
         case .unitDoses: ["unit_code", "product_code", "dose_number", "dose_kind", "priority_group", "sex", "age_band"]
         case .unitFacilityDays: ["unit_code", "day", "facility_id", "product_code", "retrospective"]
         case .unitDropout: ["unit_code", "due_on", "measure"]
@@ -153,6 +156,7 @@ enum RollupFacts: Codable, Hashable, Sendable {
             )
             for unit in units.units(of: f.a) {
                 add(.unitDoseDays, unit, f.day, number, retro)
+                add(.unitCoverage, unit, number)
                 add(.unitDoses, unit, f.product, number, f.kind, String(f.group), f.sex, f.band)
                 add(.unitLots, unit, f.product, f.lot, "doses")
                 if let due = f.due { add(.unitDropout, unit, due, "due") }
