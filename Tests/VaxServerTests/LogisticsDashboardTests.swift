@@ -310,6 +310,24 @@ import VaxTestSupport
             #expect(stock.status == .ok, "\(stock.text)")
             let rows = stock.object["rows"] as? [[String]] ?? []
             #expect(rows.contains { $0[0] == "TL-05692" && $0[4] == "7" && $0[5] == "42" }, "\(rows)")
+            // A session planned for tomorrow (80 places) is the station's planned use: 42 doses last
+            // 42 ÷ (80 ÷ 28) = 14.7 days, below a 15-day threshold.
+            _ = try await CampaignFlowTests.planSession(
+                client,
+                on: LocalDate(at: harness.clock.now).adding(days: 1),
+                product: "pfizer"
+            )
+            let planned = try await client.send(
+                .get,
+                "/api/v1/stock/alerts?unit=19&coverBelowDays=15",
+                token: Self.province
+            )
+            let low = (planned.object["items"] as? [[String: Any]] ?? []).filter {
+                $0["kind"] as? String == "low_cover"
+            }
+            #expect(low.map { $0["storeId"] as? String } == ["TL-05692"], "\(planned.text)")
+            let cover = try await client.send(.get, "/api/v1/dashboards/stock?unit=05692", token: Self.facilityAdmin)
+            #expect((cover.object["rows"] as? [[String]])?.first?[6] == "14.7", "\(cover.text)")
         }
     }
 

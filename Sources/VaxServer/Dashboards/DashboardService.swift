@@ -494,7 +494,7 @@ public struct DashboardService: Sendable {
         let stores = try await logistics.stores(in: t.unit.code, by: actor)
         let ids = stores.map(\.id)
         let balances = try await logistics.store.onHand(stores: ids)
-        let cover = try await logistics.cover(stores: ids, balances: balances, today: today)
+        let cover = try await logistics.cover(stores: stores, balances: balances, today: today)
         var vials: [String: Int] = [:]
         for b in balances { vials[b.storeID + "\u{1}" + b.productCode, default: 0] += b.vials }
         let names = Dictionary(uniqueKeysWithValues: stores.map { ($0.id, $0) })

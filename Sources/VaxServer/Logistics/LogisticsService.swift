@@ -497,7 +497,7 @@ public struct LogisticsService: Sendable {
                 )
             )
         }
-        for c in try await cover(stores: ids, balances: balances, today: today)
+        for c in try await cover(stores: stores, balances: balances, today: today)
         where c.days.map({ $0 < Double(coverDays) }) ?? false {
             alerts.append(
                 Alert(
@@ -530,26 +530,40 @@ public struct LogisticsService: Sendable {
         return alerts
     }
 
-    /// Doses on hand and days of cover per store and product: on hand over the daily use of the
-    /// last `usageWindowDays` (issues and transfers out, net of returns); a facility store's planned
-    /// sessions count when they ask for more.
+    /// Doses on hand and days of cover per store and product: on hand over the planned daily use,
+    /// which is the use of the last `usageWindowDays` (issues and transfers out, net of returns) or,
+    /// for a facility's store, the capacity of its sessions planned for as many days ahead when that
+    /// is more.
     public func cover(
-        stores: [String],
+        stores: [StockStoreRecord],
         balances: [StockBalance],
         today: LocalDate
     ) async throws -> [(
         store: String, product: String, doses: Int, days: Double?
     )] {
         let window = settings.usageWindowDays
-        let used = try await store.outflow(stores: stores, from: today.adding(days: -window), through: today)
+        let ids = stores.map(\.id)
+        let used = try await store.outflow(stores: ids, from: today.adding(days: -window), through: today)
+        var planned: [String: [String: Int]] = [:]
+        for candidate in stores {
+            guard let facility = candidate.facilityID else { continue }
+            planned[candidate.id] = try await campaign.store.plannedDoses(
+                at: facility,
+                from: today,
+                through: today.adding(days: window - 1)
+            )
+        }
         var onHand: [String: [String: Int]] = [:]
         for b in balances { onHand[b.storeID, default: [:]][b.productCode, default: 0] += b.vials * b.dosesPerVial }
         var rows: [(String, String, Int, Double?)] = []
-        for store in stores {
-            let products = Set(onHand[store, default: [:]].keys).union(used[store, default: [:]].keys)
+        for store in ids {
+            var products = Set(onHand[store, default: [:]].keys)
+            products.formUnion(used[store, default: [:]].keys)
+            products.formUnion(planned[store, default: [:]].keys)
             for product in products.sorted() {
                 let doses = onHand[store]?[product] ?? 0
-                let perDay = Double(used[store]?[product] ?? 0) / Double(window)
+                let daily = max(used[store]?[product] ?? 0, planned[store]?[product] ?? 0)
+                let perDay = Double(daily) / Double(window)
                 rows.append((store, product, doses, perDay > 0 ? Double(doses) / perDay : nil))
             }
         }

@@ -1008,6 +1008,28 @@ public struct CampaignStore: Sendable {
             ).run()
     }
 
+    /// The capacity of the sessions planned at a facility from one day through another, per product.
+    public func plannedDoses(at facility: String, from: LocalDate, through: LocalDate) async throws -> [String: Int] {
+        try await database.read { sql in
+            var found: [String: Int] = [:]
+            for row in try await sql.raw(
+                """
+                SELECT s.product_code, SUM(l.capacity) AS doses FROM vaccination_sessions s
+                JOIN session_slots l ON l.session_id = s.id
+                WHERE s.facility_id = \(bind: facility) AND s.session_date >= \(bind: from.description)
+                AND s.session_date <= \(bind: through.description)
+                GROUP BY s.product_code
+                """
+            ).all() {
+                found[try row.decode(column: "product_code", as: String.self)] = try row.decode(
+                    column: "doses",
+                    as: Int.self
+                )
+            }
+            return found
+        }
+    }
+
     /// The people given a dose at a facility from one day through another, by their first dose there
     /// (at most `limit`).
     public func peopleVaccinated(
