@@ -65,6 +65,20 @@ public enum Spreadsheet {
         try XLSXWriter.write(sheetName: sheetName, rows: rows)
     }
 
+    /// The rows with every cell a spreadsheet would run as a formula (one starting with `=`, `+`, `@`,
+    /// a tab or a carriage return, or `-` unless it is a plain number) preceded by `'`, for CSV files of
+    /// text that people typed.
+    public static func neutralisingFormulas(_ rows: [[String]]) -> [[String]] {
+        rows.map { row in
+            row.map { cell in
+                guard let first = cell.first else { return cell }
+                let risky =
+                    "=+@\t\r".contains(first) || (first == "-" && Double(cell) == nil)
+                return risky ? "'" + cell : cell
+            }
+        }
+    }
+
     /// CSV text (UTF-8 with BOM so Excel shows Vietnamese correctly, CRLF, fields quoted when needed).
     public static func writeCSV(_ rows: [[String]]) -> Data {
         CSVWriter.write(rows)

@@ -89,6 +89,22 @@ import VaxTestSupport
             )
             #expect(orphan.status == .badRequest)
             #expect(orphan.errorField == "parentId")
+            for (body, field) in [
+                // A district of another province under Thái Nguyên's warehouse.
+                (
+                    #"{"id": "KHO-X", "name": "Kho", "level": "district", "unitCode": "001", "parentId": "KHO-19"}"#,
+                    "parentId"
+                ),
+                // A facility's store placed in another unit than the facility's.
+                (
+                    #"{"id": "TL-X", "name": "Tủ", "level": "facility", "unitCode": "01840", "parentId": "KHO-19", "facilityId": "TYT-05692"}"#,
+                    "unitCode"
+                ),
+            ] {
+                let wrong = try await Self.post(client, "/stock/stores", body)
+                #expect(wrong.status == .badRequest, "\(wrong.text)")
+                #expect(wrong.errorField == field, "\(wrong.text)")
+            }
             for body in [
                 #"{"productCode": "pfizer", "lotNumber": "PF-1", "expiry": "\#(day.adding(days: 90))", "dosesPerVial": 6}"#,
                 #"{"productCode": "pfizer", "lotNumber": "PF-2", "expiry": "\#(day.adding(days: 20))", "dosesPerVial": 6, "vvmStage": 2}"#,
@@ -240,6 +256,11 @@ import VaxTestSupport
                 #"{"storeId": "TL-05692", "kind": "return", "productCode": "pfizer", "lotNumber": "PF-1", "vials": 1, "date": "\#(day)", "sessionId": "\#(session)"}"#
             )
             #expect(back.status == .created, "\(back.text)")
+            let tooManyBack = try await line(
+                #"{"storeId": "TL-05692", "kind": "return", "productCode": "pfizer", "lotNumber": "PF-1", "vials": 2, "date": "\#(day)", "sessionId": "\#(session)"}"#
+            )
+            #expect(tooManyBack.status == .badRequest, "2 issued, 1 back: \(tooManyBack.text)")
+            #expect(tooManyBack.errorField == "vials")
             let noReason = try await line(
                 #"{"storeId": "TL-05692", "kind": "discard", "productCode": "pfizer", "lotNumber": "PF-1", "vials": 1, "date": "\#(day)"}"#
             )
@@ -283,6 +304,29 @@ import VaxTestSupport
             let afterLot = try #require((after.object["items"] as? [[String: Any]])?.first)
             #expect(afterLot["openVialWastage"] as? Int == 3, "\(after.text)")
             #expect(afterLot["vialsReturned"] as? Int == 1)
+
+            // A line dated in the past is checked against every later day: 10 vials of PF-2 on day 0,
+            // 5 discarded on day 1; 6 more discarded back on day 0 would leave −1 on day 1.
+            let today = day.adding(days: 1)
+            let expired = try await line(
+                #"{"storeId": "KHO-19", "kind": "discard", "productCode": "pfizer", "lotNumber": "PF-2", "vials": 5, "date": "\#(today)", "reason": "vvm"}"#
+            )
+            #expect(expired.status == .created, "\(expired.text)")
+            let backDated = try await line(
+                #"{"storeId": "KHO-19", "kind": "discard", "productCode": "pfizer", "lotNumber": "PF-2", "vials": 6, "date": "\#(day)", "reason": "vvm"}"#
+            )
+            #expect(backDated.status == .badRequest, "\(backDated.text)")
+            #expect(backDated.errorField == "vials")
+            #expect(try await Self.vials(client, "KHO-19") == ["PF-1": 70, "PF-2": 5])
+            #expect(try await Self.vials(client, "KHO-19", date: day) == ["PF-1": 70, "PF-2": 10])
+            // The vial size of a lot the ledger uses is fixed.
+            let resize = try await Self.post(
+                client,
+                "/stock/lots",
+                #"{"productCode": "pfizer", "lotNumber": "PF-1", "expiry": "\#(day.adding(days: 90))", "dosesPerVial": 10}"#
+            )
+            #expect(resize.status == .badRequest)
+            #expect(resize.errorField == "dosesPerVial")
 
             // Cold chain: 9.5 °C is an excursion; alerts name it and the lot expiring within 30 days.
             let warm = try await Self.post(client, "/stock/stores/TL-05692/temperatures", #"{"celsius": 9.5}"#)
@@ -453,9 +497,20 @@ import VaxTestSupport
                         (try #require(dose.object["id"] as? String), try #require(dose.object["personId"] as? String))
                     )
                 case 7:
-                    // A correction moves the dose's lot (and what it counted under).
+                    // A correction moves the dose's lot, or the person's age and sex (and what they counted under).
                     guard !doses.isEmpty else { continue }
                     let dose = doses[dice.roll(doses.count)]
+                    if dice.roll(2) == 0 {
+                        let person = try await client.send(
+                            .post,
+                            "/api/v1/people/\(dose.person)/corrections",
+                            token: TestTokens.vaccinator,
+                            json:
+                                #"{"reason": "Sai ngày sinh trên giấy tờ", "dateOfBirth": "1955-02-0\#(1 + dice.roll(9))", "sex": "female"}"#
+                        )
+                        #expect(person.status == .ok, "\(person.text)")
+                        continue
+                    }
                     let corrected = try await client.send(
                         .post,
                         "/api/v1/doses/\(dose.id)/corrections",

@@ -267,7 +267,7 @@ extension APIHandler {
                 )
             )
         case .csv:
-            return .ok(.init(body: .csv(HTTPBody(Spreadsheet.writeCSV(rows)))))
+            return .ok(.init(body: .csv(HTTPBody(Spreadsheet.writeCSV(Spreadsheet.neutralisingFormulas(rows))))))
         }
     }
 

@@ -31,7 +31,7 @@ public struct DashboardTable: Sendable, Equatable {
     /// The header and the rows, for CSV and XLSX.
     public var grid: [[String]] { [columns.map(\.label)] + rows }
 
-    public func csv() -> Data { Spreadsheet.writeCSV(grid) }
+    public func csv() -> Data { Spreadsheet.writeCSV(Spreadsheet.neutralisingFormulas(grid)) }
 
     public func xlsx() throws -> Data { try Spreadsheet.writeXLSX(sheetName: title, rows: grid) }
 }
@@ -190,7 +190,8 @@ public struct DashboardService: Sendable {
         default: throw Self.outOfScope(code)
         }
         if code == scope { return }
-        if scope.count == 2, code != UnitMembership.nation {
+        // Only a province official's scope reaches down; a facility's is its own unit.
+        if case .unit = actor.principal.scope, scope.count == 2, code != UnitMembership.nation {
             if code.count == 5, try await units.unit(scheme: .tier2of2025, code: code)?.parentCode == scope { return }
             if code.count == 3, try await identity.area(ofUnit: scope)?.districts2021.contains(code) == true { return }
         }
@@ -242,8 +243,8 @@ public struct DashboardService: Sendable {
             guard (0...16).contains(item.group) else {
                 throw AppError.invalidField("items[\(index)].priorityGroup", "Groups are 1–16, or 0 for everyone.")
             }
-            guard item.target >= 0 else {
-                throw AppError.invalidField("items[\(index)].target", "A target is 0 or more.")
+            guard (0...200_000_000).contains(item.target) else {
+                throw AppError.invalidField("items[\(index)].target", "A target is 0 to 200,000,000.")
             }
             targets[item.unit, default: [:]][item.group] = item.target
         }
@@ -532,7 +533,8 @@ public struct DashboardService: Sendable {
             if s.key[2] == "1" { c.retro += s.n }
             recorded[[s.key[0], s.key[1]]] = c
         }
-        let facilities = Set(recorded.keys.map { $0[0] })
+        // Every facility of the unit: a site that sent a tally and recorded nothing is the one to see.
+        let facilities = Set(recorded.keys.map { $0[0] }).union(try await rollups.facilities(in: t.unit.code))
         let tallies = try await rollups.tallies(facilities: facilities.sorted(), from: from, through: through)
         var keys = Set(recorded.keys)
         for (facility, products) in tallies { for product in products.keys { keys.insert([facility, product]) } }

@@ -37,6 +37,21 @@ public struct RollupMaintainer: Service {
                 while try await rollups.processPending(limit: 500, at: clock.now()) == 500 {}
             } catch {
                 logger.error("rollup batch failed", metadata: ["error": "\(type(of: error))"])
+                // An event that fails on its own is parked (delivered with the failure as its outcome, for
+                // an operator and a later rebuild), so the events behind it go on.
+                do {
+                    _ = try await rollups.processPending(limit: 1, at: clock.now())
+                } catch {
+                    if let parked = try? await rollups.parkOldestPending(
+                        outcome: "failed: \(type(of: error))",
+                        at: clock.now()
+                    ) {
+                        logger.error(
+                            "rollup event parked",
+                            metadata: ["event": "\(parked)", "error": "\(type(of: error))"]
+                        )
+                    }
+                }
             }
         }
     }

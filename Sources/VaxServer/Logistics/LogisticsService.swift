@@ -114,10 +114,20 @@ public struct LogisticsService: Sendable {
             guard let parentLevel = Self.levels.firstIndex(of: parent.level), parentLevel < level else {
                 throw AppError.invalidField("parentId", "The parent store must be above a \(draft.level) store.")
             }
+            guard try await store.unit(draft.unitCode, liesIn: parent.unitCode) else {
+                throw AppError.invalidField(
+                    "parentId",
+                    "The parent store serves \(parent.unitCode), which does not hold \(draft.unitCode)."
+                )
+            }
         }
         if level == 2 {
-            guard let facilityID = draft.facilityID, try await campaign.store.facility(id: facilityID) != nil else {
+            guard let facilityID = draft.facilityID, let facility = try await campaign.store.facility(id: facilityID)
+            else {
                 throw AppError.invalidField("facilityId", "A facility store names its facility.")
+            }
+            guard facility.unitCode == draft.unitCode else {
+                throw AppError.invalidField("unitCode", "The facility \(facility.id) is in \(facility.unitCode).")
             }
         } else if draft.facilityID != nil {
             throw AppError.invalidField("facilityId", "Only a facility store names a facility.")
@@ -172,7 +182,7 @@ public struct LogisticsService: Sendable {
             throw AppError.invalidField("vvmStage", "The vaccine vial monitor stage is 1–4.")
         }
         do {
-            return try await store.save(lot, at: clock.now())
+            return try await map { try await store.save(lot, at: clock.now()) }
         } catch let error as CampaignStoreError {
             throw CampaignService.map(error)
         }
@@ -232,7 +242,31 @@ public struct LogisticsService: Sendable {
             guard session.productCode == draft.productCode else {
                 throw AppError.invalidField("productCode", "The session gives \(session.productCode).")
             }
-            if draft.kind == .issue { delta = -draft.vials }
+            if draft.kind == .issue {
+                delta = -draft.vials
+                if let lot = try await store.lot(product: draft.productCode, number: draft.lotNumber),
+                    lot.expiry < session.date
+                {
+                    throw AppError.invalidField(
+                        "lotNumber",
+                        "Lot \(lot.lotNumber) expired on \(lot.expiry).",
+                        code: "lot_expired"
+                    )
+                }
+            } else {
+                // Back from a session: at most what was issued to it of that lot and not returned yet.
+                let lines = try await store.sessionLines(sessionID).filter {
+                    $0.productCode == draft.productCode && $0.lotNumber == draft.lotNumber && $0.storeID == found.id
+                }
+                let out = -lines.filter { $0.kind == .issue }.map(\.vials).reduce(0, +)
+                let back = lines.filter { $0.kind == .return }.map(\.vials).reduce(0, +)
+                guard draft.vials <= out - back else {
+                    throw AppError.invalidField(
+                        "vials",
+                        "This session was issued \(out) vials of the lot from this store and returned \(back)."
+                    )
+                }
+            }
         case .discard:
             guard let reason = draft.reason, DiscardReason(rawValue: reason) != nil else {
                 throw AppError.invalidField(
@@ -406,6 +440,11 @@ public struct LogisticsService: Sendable {
                 throw AppError(.conflict, code: "already_received", message: "This transfer was received already.")
             case .unknown(let what):
                 throw AppError.invalidField(what, "No such \(what).")
+            case .vialSizeFixed(let size):
+                throw AppError.invalidField(
+                    "dosesPerVial",
+                    "The ledger counts this lot in vials of \(size) doses already; that cannot change."
+                )
             }
         }
     }

@@ -52,11 +52,30 @@ public struct CampaignStore: Sendable {
                         SQLBind(now.millisecondsSince1970)
                     ).run()
             } else {
-                try await sql.update("facilities").set("name", to: facility.name).set(
+                let moved = try await sql.update("facilities").set("name", to: facility.name).set(
                     "unit_code",
                     to: facility.unitCode
                 )
-                .set("kind", to: facility.kind).where("id", .equal, facility.id).run()
+                .set("kind", to: facility.kind).where("id", .equal, facility.id)
+                .where("unit_code", .notEqual, facility.unitCode).returning("id").all()
+                if moved.isEmpty {
+                    try await sql.update("facilities").set("name", to: facility.name).set("kind", to: facility.kind)
+                        .where("id", .equal, facility.id).run()
+                } else {
+                    // The dashboards count the facility's doses under its unit (see RollupStore).
+                    try await Self.insert(
+                        [
+                            OutboxEvent(
+                                id: IdentifierGenerator.uuidV7.next(at: now),
+                                kind: "facility.moved",
+                                subjectID: facility.id,
+                                payload: "{}",
+                                createdAt: now
+                            )
+                        ],
+                        on: sql
+                    )
+                }
             }
             try await sql.delete(from: "facility_catchment").where("facility_id", .equal, facility.id).run()
             if !facility.catchment.isEmpty {

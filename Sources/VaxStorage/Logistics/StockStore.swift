@@ -184,6 +184,8 @@ public enum StockStoreError: Error, Equatable {
     case alreadyReceived
     /// No such store, lot or transfer.
     case unknown(String)
+    /// The lot's doses per vial cannot change: ledger lines count its vials.
+    case vialSizeFixed(Int)
 }
 
 /// The stock ledger: stores, lots, transactions, balances, transfers and the cold-chain log.
@@ -260,6 +262,14 @@ public struct StockStore: Sendable {
                 guard known.expiry == lot.expiry else {
                     throw CampaignStoreError.lotExpiryMismatch(known: known.expiry)
                 }
+                // The ledger counts vials: their size is fixed once a line uses the lot.
+                if known.dosesPerVial != lot.dosesPerVial,
+                    try await sql.select().column("id").from("stock_transactions")
+                        .where("product_code", .equal, lot.productCode).where("lot_number", .equal, lot.lotNumber)
+                        .limit(1).first() != nil
+                {
+                    throw StockStoreError.vialSizeFixed(known.dosesPerVial)
+                }
                 try await sql.update("vaccine_lots").set("doses_per_vial", to: lot.dosesPerVial)
                     .set("vvm_stage", to: lot.vvmStage)
                     .where("product_code", .equal, lot.productCode).where("lot_number", .equal, lot.lotNumber).run()
@@ -324,27 +334,49 @@ public struct StockStore: Sendable {
         guard try await lot(line.productCode, line.lotNumber, on: sql) != nil else {
             throw StockStoreError.unknown("lot")
         }
-        let current = try await balance(store: line.storeID, product: line.productCode, lot: line.lotNumber, on: sql)
-        if line.kind == .count, let counted = line.countedVials {
-            let atDate = try await balance(
-                store: line.storeID,
-                product: line.productCode,
-                lot: line.lotNumber,
-                through: line.occurredOn,
-                on: sql
-            )
-            line.vials = counted - atDate
+        // The lot's balance row, locked on PostgreSQL so that two lines at once cannot both pass the
+        // check below (SQLite writes one transaction at a time).
+        try await sql.raw(
+            """
+            INSERT INTO stock_balances (store_id, product_code, lot_number, on_hand)
+            VALUES (\(bind: line.storeID), \(bind: line.productCode), \(bind: line.lotNumber), 0)
+            ON CONFLICT (store_id, product_code, lot_number) DO NOTHING
+            """
+        ).run()
+        if sql.dialect.name == "postgresql" {
+            try await sql.raw(
+                """
+                SELECT on_hand FROM stock_balances WHERE store_id = \(bind: line.storeID)
+                AND product_code = \(bind: line.productCode) AND lot_number = \(bind: line.lotNumber) FOR UPDATE
+                """
+            ).run()
         }
-        // Negative on the day or after it: the balance at the date and now must both stay ≥ 0.
-        let atDate = try await balance(
-            store: line.storeID,
-            product: line.productCode,
-            lot: line.lotNumber,
-            through: line.occurredOn,
-            on: sql
-        )
-        guard current + line.vials >= 0, atDate + line.vials >= 0 else {
-            throw StockStoreError.insufficient(onHand: min(current, atDate))
+        // The net change of each day, so that a line dated in the past is checked against every later day.
+        var daily: [(day: String, vials: Int)] = []
+        for row in try await sql.raw(
+            """
+            SELECT occurred_on, SUM(vials) AS vials FROM stock_transactions
+            WHERE store_id = \(bind: line.storeID) AND product_code = \(bind: line.productCode)
+            AND lot_number = \(bind: line.lotNumber)
+            GROUP BY occurred_on ORDER BY occurred_on
+            """
+        ).all() {
+            daily.append(
+                (try row.decode(column: "occurred_on", as: String.self), try row.decode(column: "vials", as: Int.self))
+            )
+        }
+        let date = line.occurredOn.description
+        let atDate = daily.filter { $0.day <= date }.map(\.vials).reduce(0, +)
+        if line.kind == .count, let counted = line.countedVials { line.vials = counted - atDate }
+        // Stock may not go below zero on the line's day nor on any day after it.
+        var running = atDate + line.vials
+        var lowest = running
+        for change in daily where change.day > date {
+            running += change.vials
+            lowest = min(lowest, running)
+        }
+        guard lowest >= 0 else {
+            throw StockStoreError.insufficient(onHand: line.vials < 0 ? lowest - line.vials : atDate)
         }
         try await sql.insert(into: "stock_transactions")
             .columns(
@@ -377,19 +409,12 @@ public struct StockStore: Sendable {
                 SQLBind(line.recordedBy),
                 SQLBind(line.recordedAt.millisecondsSince1970)
             ).run()
-        // Update first: an upsert would check `on_hand >= 0` on the negative row it proposes.
-        let moved = try await sql.raw(
+        try await sql.raw(
             """
             UPDATE stock_balances SET on_hand = on_hand + \(bind: line.vials)
             WHERE store_id = \(bind: line.storeID) AND product_code = \(bind: line.productCode) AND lot_number = \(bind: line.lotNumber)
-            RETURNING on_hand
             """
-        ).all()
-        if moved.isEmpty {
-            try await sql.insert(into: "stock_balances").columns("store_id", "product_code", "lot_number", "on_hand")
-                .values(SQLBind(line.storeID), SQLBind(line.productCode), SQLBind(line.lotNumber), SQLBind(line.vials))
-                .run()
-        }
+        ).run()
         return line
     }
 
@@ -473,25 +498,22 @@ public struct StockStore: Sendable {
         }
     }
 
-    static func balance(
-        store: String,
-        product: String,
-        lot: String,
-        through day: LocalDate? = nil,
-        on sql: any SQLDatabase
-    ) async throws -> Int {
-        if let day {
-            return try await sql.raw(
-                """
-                SELECT COALESCE(SUM(vials), 0) AS n FROM stock_transactions
-                WHERE store_id = \(bind: store) AND product_code = \(bind: product) AND lot_number = \(bind: lot)
-                AND occurred_on <= \(bind: day.description)
-                """
-            ).first()?.decode(column: "n", as: Int.self) ?? 0
+    /// Whether a unit is `parent` or lies inside its area (a province's 2021 districts and 2025
+    /// communes, a 2021 district's 2025 communes): a store's parent must serve such a unit.
+    public func unit(_ unit: String, liesIn parent: String) async throws -> Bool {
+        if unit == parent { return true }
+        guard let area = try await IdentityStore(database: database).area(ofUnit: parent) else { return false }
+        switch unit.count {
+        case 2: return false
+        case 3: return area.districts2021.contains(unit)
+        default:
+            if area.communes.contains(unit) { return true }
+            guard parent.count == 2 else { return false }
+            return try await database.read { sql in
+                try await sql.select().column("code").from("admin_units").where("scheme", .equal, "2025")
+                    .where("code", .equal, unit).where("parent_code", .equal, parent).first() != nil
+            }
         }
-        return try await sql.select().column("on_hand").from("stock_balances").where("store_id", .equal, store)
-            .where("product_code", .equal, product).where("lot_number", .equal, lot).first()?
-            .decode(column: "on_hand", as: Int.self) ?? 0
     }
 
     /// On hand per lot at stores, now or at the end of a day, with the lot's facts; lots at zero left out.

@@ -70,7 +70,7 @@ let m0011LogisticsRollups = Migration(
             store_id TEXT NOT NULL REFERENCES stock_stores (id),
             product_code TEXT NOT NULL,
             lot_number TEXT NOT NULL,
-            on_hand INTEGER NOT NULL CHECK (on_hand >= 0),
+            on_hand BIGINT NOT NULL CHECK (on_hand >= 0),
             PRIMARY KEY (store_id, product_code, lot_number)
         )
         """,

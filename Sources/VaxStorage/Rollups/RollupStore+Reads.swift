@@ -133,6 +133,18 @@ extension RollupStore {
         }
     }
 
+    /// The facilities counted in a dashboard unit.
+    public func facilities(in unit: String) async throws -> [String] {
+        try await database.read { sql in
+            let units = try await self.units(on: sql)
+            return try await sql.raw("SELECT id, unit_code FROM facilities ORDER BY id").all().compactMap { row in
+                let id = try row.decode(column: "id", as: String.self)
+                let code = try row.decode(column: "unit_code", as: String.self)
+                return units.units(ofUnitCode: code).contains(unit) ? id : nil
+            }
+        }
+    }
+
     /// Site tallies per facility and product over a day range.
     public func tallies(
         facilities: [String],

@@ -251,12 +251,35 @@ public final class RollupStore: Sendable {
         }
     }
 
+    /// Marks the oldest pending event handled without rolling it up, with why; returns its id.
+    public func parkOldestPending(outcome: String, at now: Date) async throws -> String? {
+        try await database.write { sql in
+            guard
+                let id = try await sql.raw(
+                    """
+                    SELECT e.id FROM outbox_events e
+                    WHERE NOT EXISTS (SELECT 1 FROM outbox_deliveries d WHERE d.consumer = \(bind: Self.consumer) AND d.event_id = e.id)
+                    ORDER BY e.created_at, e.id LIMIT 1
+                    """
+                ).first()?.decode(column: "id", as: String.self)
+            else { return nil }
+            try await sql.raw(
+                """
+                INSERT INTO outbox_deliveries (consumer, event_id, processed_at, outcome)
+                VALUES (\(bind: Self.consumer), \(bind: id), \(bind: now.millisecondsSince1970), \(bind: String(outcome.prefix(200))))
+                """
+            ).run()
+            return id
+        }
+    }
+
     /// The people whose records an event may have changed.
     static func people(concernedBy events: [OutboxEvent], on sql: any SQLDatabase) async throws -> Set<String> {
         var people: Set<String> = []
         var registrations: [String] = []
         var reports: [String] = []
         var accounts: [String] = []
+        var facilities: [String] = []
         for event in events {
             if let data = event.payload.data(using: .utf8),
                 let payload = try? JSONDecoder().decode([String: String].self, from: data),
@@ -271,6 +294,11 @@ public final class RollupStore: Sendable {
                 reports.append(event.subjectID)
             } else if event.kind == "account.created" {
                 accounts.append(event.subjectID)
+            } else if event.kind.hasPrefix("person.") {
+                // A correction of the person (date of birth, sex, phone, address): the subject is the person.
+                people.insert(event.subjectID)
+            } else if event.kind == "facility.moved" {
+                facilities.append(event.subjectID)
             }
         }
         func collect(_ query: SQLQueryString) async throws {
@@ -291,6 +319,10 @@ public final class RollupStore: Sendable {
             try await collect(
                 "SELECT p.id AS person_id FROM people p JOIN accounts a ON a.phone = p.phone WHERE a.id IN \(ids)"
             )
+        }
+        if !facilities.isEmpty {
+            let ids = SQLGroupExpression(facilities.map { SQLBind($0) as any SQLExpression })
+            try await collect("SELECT DISTINCT person_id FROM doses WHERE facility_id IN \(ids)")
         }
         return people
     }
@@ -401,11 +433,20 @@ public final class RollupStore: Sendable {
         public var cells: Int
     }
 
-    /// Recomputes every rollup table from the raw records, in one transaction, and marks every event
-    /// so far as handled.
+    /// Recomputes every rollup table from the raw records, in one transaction, and marks the events
+    /// committed before it began as handled.
     public func rebuild(at now: Date, progress: @Sendable (Int) -> Void = { _ in }) async throws -> RebuildSummary {
         try await database.write { sql in
             if sql.dialect.name == "postgresql" { try await sql.raw("SELECT pg_advisory_xact_lock(8008)").run() }
+            // Events committed so far are handled by this rebuild; one committed while it reads stays
+            // pending, and the incremental maintainer applies whatever difference it makes afterwards.
+            try await sql.raw(
+                """
+                INSERT INTO outbox_deliveries (consumer, event_id, processed_at, outcome)
+                SELECT \(bind: Self.consumer), e.id, \(bind: now.millisecondsSince1970), 'rebuilt' FROM outbox_events e
+                WHERE NOT EXISTS (SELECT 1 FROM outbox_deliveries d WHERE d.consumer = \(bind: Self.consumer) AND d.event_id = e.id)
+                """
+            ).run()
             let units = try await self.units(on: sql)
             for table in RollupTable.allCases { try await sql.raw("DELETE FROM \(ident: table.rawValue)").run() }
             try await sql.raw("DELETE FROM rollup_sources").run()
@@ -427,13 +468,6 @@ public final class RollupStore: Sendable {
                 progress(sources)
             }
             try await Self.apply(totals, on: sql)
-            try await sql.raw(
-                """
-                INSERT INTO outbox_deliveries (consumer, event_id, processed_at, outcome)
-                SELECT \(bind: Self.consumer), e.id, \(bind: now.millisecondsSince1970), 'rebuilt' FROM outbox_events e
-                WHERE NOT EXISTS (SELECT 1 FROM outbox_deliveries d WHERE d.consumer = \(bind: Self.consumer) AND d.event_id = e.id)
-                """
-            ).run()
             return RebuildSummary(sources: sources, cells: totals.count)
         }
     }
