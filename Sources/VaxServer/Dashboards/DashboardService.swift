@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import VaxDomain
 import VaxSheets
 import VaxStorage
@@ -66,6 +67,30 @@ public struct DashboardQuery: Sendable {
     }
 }
 
+/// What the dashboards look up about units on every request, remembered: units change only with a law.
+final class DashboardUnitCache: Sendable {
+    let refs = Mutex<[String: DashboardTable.UnitRef?]>([:])
+    let parents = Mutex<[String: DashboardTable.UnitRef?]>([:])
+    let children = Mutex<[String: [String]]>([:])
+    let allowed = Mutex<[String: Bool]>([:])
+
+    func remember<V: Sendable>(
+        _ table: borrowing Mutex<[String: V]>,
+        _ key: String,
+        _ make: () async throws -> V
+    )
+        async rethrows -> V
+    {
+        if let known = table.withLock({ $0[key] }) { return known }
+        let made = try await make()
+        table.withLock {
+            if $0.count > 50_000 { $0.removeAll() }
+            $0[key] = made
+        }
+        return made
+    }
+}
+
 /// The dashboards of the campaign, read only from rollup tables, the ledger's balances and the
 /// planning targets; every figure scoped to a unit the caller may see.
 public struct DashboardService: Sendable {
@@ -74,6 +99,7 @@ public struct DashboardService: Sendable {
     let units: any AdminUnitRepository
     let identity: IdentityStore
     let clock: WallClock
+    let cache = DashboardUnitCache()
 
     public init(
         rollups: RollupStore,
@@ -131,6 +157,10 @@ public struct DashboardService: Sendable {
 
     /// The name of a dashboard unit: `VN`, a 2025 province (2 digits), a 2021 district (3), a 2025 commune (5).
     func ref(_ code: String) async throws -> DashboardTable.UnitRef? {
+        try await cache.remember(cache.refs, code) { try await lookUp(code) }
+    }
+
+    private func lookUp(_ code: String) async throws -> DashboardTable.UnitRef? {
         if code == UnitMembership.nation { return .init(code: code, name: "Việt Nam") }
         let scheme: UnitScheme = code.count == 3 ? .tier3of2021 : .tier2of2025
         guard [2, 3, 5].contains(code.count), let unit = try await units.unit(scheme: scheme, code: code) else {
@@ -141,6 +171,10 @@ public struct DashboardService: Sendable {
 
     /// The unit above one: the province of a commune or district, the nation above a province.
     func parent(of code: String) async throws -> DashboardTable.UnitRef? {
+        try await cache.remember(cache.parents, code) { try await lookUpParent(of: code) }
+    }
+
+    private func lookUpParent(of code: String) async throws -> DashboardTable.UnitRef? {
         switch code.count {
         case 2: return try await ref(UnitMembership.nation)
         case 5:
@@ -164,6 +198,19 @@ public struct DashboardService: Sendable {
 
     /// The units one level down: provinces of the nation; a province's 2021 districts or 2025 communes.
     func children(of code: String, scheme: String) async throws -> [String] {
+        try await cache.remember(cache.children, code + "/" + scheme) {
+            try await lookUpChildren(of: code, scheme: scheme)
+        }
+    }
+
+    /// The units below one that the caller sees (who may see a unit sees the units below it, except a
+    /// facility's administrator, who sees only the facility's unit).
+    func visibleChildren(of code: String, scheme: String, by actor: Actor) async throws -> [String] {
+        if case .facility = actor.principal.scope { return [] }
+        return try await children(of: code, scheme: scheme)
+    }
+
+    private func lookUpChildren(of code: String, scheme: String) async throws -> [String] {
         switch code.count {
         case 2 where code == UnitMembership.nation:
             return try await units.provinces(scheme: .tier2of2025).map(\.code)
@@ -192,8 +239,16 @@ public struct DashboardService: Sendable {
         if code == scope { return }
         // Only a province official's scope reaches down; a facility's is its own unit.
         if case .unit = actor.principal.scope, scope.count == 2, code != UnitMembership.nation {
-            if code.count == 5, try await units.unit(scheme: .tier2of2025, code: code)?.parentCode == scope { return }
-            if code.count == 3, try await identity.area(ofUnit: scope)?.districts2021.contains(code) == true { return }
+            let inside = try await cache.remember(cache.allowed, scope + "/" + code) {
+                if code.count == 5 {
+                    return try await units.unit(scheme: .tier2of2025, code: code)?.parentCode == scope
+                }
+                if code.count == 3 {
+                    return try await identity.area(ofUnit: scope)?.districts2021.contains(code) == true
+                }
+                return false
+            }
+            if inside { return }
         }
         throw Self.outOfScope(code)
     }
@@ -331,10 +386,7 @@ public struct DashboardService: Sendable {
         }
         switch query.by {
         case "unit":
-            var below = try await children(of: code, scheme: query.scheme)
-            var allowed: [String] = []
-            for child in below where (try? await authorize(child, by: actor)) != nil { allowed.append(child) }
-            below = allowed
+            let below = try await visibleChildren(of: code, scheme: query.scheme, by: actor)
             let sums = try await rollups.sums(.unitCoverage, by: ["unit_code", "dose_number"], units: [code] + below)
             let targets = try await rollups.targets(units: [code] + below)
             var counts: [String: [Int]] = [:]
@@ -427,12 +479,7 @@ public struct DashboardService: Sendable {
     func dropout(_ t: inout DashboardTable, query: DashboardQuery, today: LocalDate, by actor: Actor) async throws {
         // Due on or before `through` (default: 14 days ago, the longest usual grace after a due date).
         let cutoff = query.through ?? today.adding(days: -14)
-        var below: [String] = []
-        for child in try await children(of: t.unit.code, scheme: query.scheme)
-        where (try? await authorize(child, by: actor)) != nil {
-            below.append(child)
-        }
-        let units = below + [t.unit.code]
+        let units = try await visibleChildren(of: t.unit.code, scheme: query.scheme, by: actor) + [t.unit.code]
         let sums = try await rollups.sums(
             .unitDropout,
             by: ["unit_code", "measure"],

@@ -583,14 +583,14 @@ public struct LogisticsService: Sendable {
         let window = settings.usageWindowDays
         let ids = stores.map(\.id)
         let used = try await store.outflow(stores: ids, from: today.adding(days: -window), through: today)
+        let byFacility = try await campaign.store.plannedDoses(
+            at: stores.compactMap(\.facilityID),
+            from: today,
+            through: today.adding(days: window - 1)
+        )
         var planned: [String: [String: Int]] = [:]
         for candidate in stores {
-            guard let facility = candidate.facilityID else { continue }
-            planned[candidate.id] = try await campaign.store.plannedDoses(
-                at: facility,
-                from: today,
-                through: today.adding(days: window - 1)
-            )
+            if let facility = candidate.facilityID { planned[candidate.id] = byFacility[facility] }
         }
         var onHand: [String: [String: Int]] = [:]
         for b in balances { onHand[b.storeID, default: [:]][b.productCode, default: 0] += b.vials * b.dosesPerVial }

@@ -1027,23 +1027,30 @@ public struct CampaignStore: Sendable {
             ).run()
     }
 
-    /// The capacity of the sessions planned at a facility from one day through another, per product.
-    public func plannedDoses(at facility: String, from: LocalDate, through: LocalDate) async throws -> [String: Int] {
-        try await database.read { sql in
-            var found: [String: Int] = [:]
+    /// The capacity of the sessions planned at facilities from one day through another, per facility
+    /// and product.
+    public func plannedDoses(
+        at facilities: [String],
+        from: LocalDate,
+        through: LocalDate
+    ) async throws
+        -> [String: [String: Int]]
+    {
+        guard !facilities.isEmpty else { return [:] }
+        return try await database.read { sql in
+            var found: [String: [String: Int]] = [:]
             for row in try await sql.raw(
                 """
-                SELECT s.product_code, SUM(l.capacity) AS doses FROM vaccination_sessions s
+                SELECT s.facility_id, s.product_code, SUM(l.capacity) AS doses FROM vaccination_sessions s
                 JOIN session_slots l ON l.session_id = s.id
-                WHERE s.facility_id = \(bind: facility) AND s.session_date >= \(bind: from.description)
-                AND s.session_date <= \(bind: through.description)
-                GROUP BY s.product_code
+                WHERE s.facility_id IN \(SQLGroupExpression(facilities.map { SQLBind($0) as any SQLExpression }))
+                AND s.session_date >= \(bind: from.description) AND s.session_date <= \(bind: through.description)
+                GROUP BY s.facility_id, s.product_code
                 """
             ).all() {
-                found[try row.decode(column: "product_code", as: String.self)] = try row.decode(
-                    column: "doses",
-                    as: Int.self
-                )
+                found[try row.decode(column: "facility_id", as: String.self), default: [:]][
+                    try row.decode(column: "product_code", as: String.self)
+                ] = try row.decode(column: "doses", as: Int.self)
             }
             return found
         }
