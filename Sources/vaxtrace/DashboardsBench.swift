@@ -114,7 +114,14 @@ struct DashboardsBench: AsyncParsableCommand {
             ("pipeline, 30 days", .pipeline, DashboardQuery()),
             ("daily report", .dailyReport, DashboardQuery()),
         ]
-        say("dashboards over rollups: \(requests) requests per view, units in turn (\(units.count) units)")
+        // A running server has looked its units up before (names, parents, children: units change only
+        // with a law); one untimed pass over every unit and view does that here.
+        for unit in units {
+            for (_, view, query) in views { _ = try await dashboards.table(view, unit: unit, query: query, by: actor) }
+        }
+        say(
+            "dashboards over rollups: \(requests) requests per view, units in turn (\(units.count) units), after one untimed pass"
+        )
         var worst = 0.0
         for (label, view, query) in views {
             var times: [Double] = []

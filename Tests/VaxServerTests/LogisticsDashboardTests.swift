@@ -565,6 +565,17 @@ import VaxTestSupport
             )
             #expect(perDay.status == .ok, "\(perDay.text)")
             #expect((perDay.object["rows"] as? [[String]])?.first?[1] == String(recorded - 1), "\(perDay.text)")
+            let report = try await client.send(
+                .get,
+                "/api/v1/dashboards/daily-report?unit=19&through=\(day)",
+                token: Self.province
+            )
+            let figures = report.object["rows"] as? [[String]] ?? []
+            #expect(figures.first?[1] == String(recorded - 1), "doses that day: \(figures)")
+            #expect(
+                figures.count > 2 && figures[2][1] == String(recorded),
+                "dose 1 to date, the paper one too: \(figures)"
+            )
             let organisations = try await client.send(
                 .get,
                 "/api/v1/dashboards/organisations?unit=19&format=csv",

@@ -658,20 +658,28 @@ public struct DashboardService: Sendable {
     func dailyReport(_ t: inout DashboardTable, query: DashboardQuery, today: LocalDate, by actor: Actor) async throws {
         let day = query.through ?? today.adding(days: -1)
         let code = t.unit.code
+        // To date: every dose so far, less those after the day; the day and its week from the days' rows.
+        var cumulative = [0, 0, 0]
+        for s in try await rollups.sums(.unitCoverage, by: ["dose_number"], units: [code]) {
+            cumulative[Self.doseColumns(s.key[0]) - 1] += s.n
+        }
         let daily = try await rollups.sums(
             .unitDoseDays,
             by: ["day", "dose_number"],
             units: [code],
             dayColumn: "day",
-            through: day
+            from: day.adding(days: -6)
         )
-        var cumulative = [0, 0, 0]
         var onDay = 0
         var week = 0
         for s in daily {
-            cumulative[Self.doseColumns(s.key[1]) - 1] += s.n
-            if s.key[0] == day.description { onDay += s.n }
-            if let d = LocalDate(iso: s.key[0]), d > day.adding(days: -7) { week += s.n }
+            guard let d = LocalDate(iso: s.key[0]) else { continue }
+            if d > day {
+                cumulative[Self.doseColumns(s.key[1]) - 1] -= s.n
+            } else {
+                week += s.n
+                if d == day { onDay += s.n }
+            }
         }
         let target = try await rollups.targets(units: [code])[code]?[0]
         let events = try await rollups.sums(

@@ -613,8 +613,8 @@ public struct LogisticsService: Sendable {
     public func stores(in unit: String, by actor: Actor) async throws -> [StockStoreRecord] {
         var visible: [StockStoreRecord] = []
         for candidate in try await store.stores(units: nil) {
-            let ancestors = try await campaign.ancestors(of: candidate.unitCode)
-            guard unit == UnitMembership.nation || ancestors.contains(unit) else { continue }
+            // The store's unit lies in the unit: the same membership the rollups count by (in memory).
+            guard try await rollups.dashboardUnits(ofUnitCode: candidate.unitCode).contains(unit) else { continue }
             do {
                 try await campaign.authorizeFacilityUnit(
                     candidate.unitCode,

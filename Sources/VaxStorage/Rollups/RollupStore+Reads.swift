@@ -133,6 +133,12 @@ extension RollupStore {
         }
     }
 
+    /// The dashboard units that a unit code (a store's or a facility's) lies in, itself included.
+    public func dashboardUnits(ofUnitCode code: String) async throws -> [String] {
+        let units = try await database.read { sql in try await self.units(on: sql) }
+        return units.units(ofUnitCode: code)
+    }
+
     /// The facilities counted in a dashboard unit.
     public func facilities(in unit: String) async throws -> [String] {
         try await database.read { sql in
