@@ -612,9 +612,10 @@ public struct LogisticsService: Sendable {
     /// The stores of a unit the caller may see (the unit's own and those of units inside it).
     public func stores(in unit: String, by actor: Actor) async throws -> [StockStoreRecord] {
         var visible: [StockStoreRecord] = []
+        // The store's unit lies in the unit: the same membership the rollups count by (in memory).
+        let membership = try await rollups.membership()
         for candidate in try await store.stores(units: nil) {
-            // The store's unit lies in the unit: the same membership the rollups count by (in memory).
-            guard try await rollups.dashboardUnits(ofUnitCode: candidate.unitCode).contains(unit) else { continue }
+            guard membership.units(ofUnitCode: candidate.unitCode).contains(unit) else { continue }
             do {
                 try await campaign.authorizeFacilityUnit(
                     candidate.unitCode,

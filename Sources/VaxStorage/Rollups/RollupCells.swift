@@ -238,8 +238,8 @@ public struct UnitMembership: Sendable {
         return found.sorted()
     }
 
-    /// The units of a facility's unit code (a 2025 province or commune, or a 2021 district).
-    func units(ofUnitCode code: String) -> [String] {
+    /// The units of a facility's or store's unit code (a 2025 province or commune, or a 2021 district).
+    public func units(ofUnitCode code: String) -> [String] {
         switch code.count {
         case 2: return [Self.nation, code].sorted()
         case 3: return units(of: RollupAddress(s: UnitScheme.tier3of2021.rawValue, p: "", d: code, c: ""))

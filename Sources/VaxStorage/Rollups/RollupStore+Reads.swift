@@ -133,10 +133,9 @@ extension RollupStore {
         }
     }
 
-    /// The dashboard units that a unit code (a store's or a facility's) lies in, itself included.
-    public func dashboardUnits(ofUnitCode code: String) async throws -> [String] {
-        let units = try await database.read { sql in try await self.units(on: sql) }
-        return units.units(ofUnitCode: code)
+    /// Which dashboard units records and unit codes count in (read once, then from memory).
+    public func membership() async throws -> UnitMembership {
+        try await database.read { sql in try await self.units(on: sql) }
     }
 
     /// The facilities counted in a dashboard unit.
