@@ -541,10 +541,12 @@ public struct DashboardService: Sendable {
     func stock(_ t: inout DashboardTable, today: LocalDate, by actor: Actor) async throws {
         let stores = try await logistics.stores(in: t.unit.code, by: actor)
         let ids = stores.map(\.id)
-        let balances = try await logistics.store.onHand(stores: ids)
-        let cover = try await logistics.cover(stores: stores, balances: balances, today: today)
-        var vials: [String: Int] = [:]
-        for b in balances { vials[b.storeID + "\u{1}" + b.productCode, default: 0] += b.vials }
+        let onHand = try await logistics.store.onHandByProduct(stores: ids)
+        let cover = try await logistics.cover(
+            stores: stores,
+            onHand: onHand.mapValues { $0.mapValues(\.doses) },
+            today: today
+        )
         let names = Dictionary(uniqueKeysWithValues: stores.map { ($0.id, $0) })
         t.title = "Stock on hand and days of cover"
         t.columns = [
@@ -556,7 +558,7 @@ public struct DashboardService: Sendable {
         t.rows = cover.map { c in
             [
                 c.store, names[c.store]?.name ?? "", names[c.store]?.level ?? "", c.product,
-                String(vials[c.store + "\u{1}" + c.product] ?? 0), String(c.doses),
+                String(onHand[c.store]?[c.product]?.vials ?? 0), String(c.doses),
                 c.days.map { String(Double(Int($0 * 10)) / 10) } ?? "",
             ]
         }

@@ -536,7 +536,9 @@ public struct LogisticsService: Sendable {
                 )
             )
         }
-        for c in try await cover(stores: stores, balances: balances, today: today)
+        var doses: [String: [String: Int]] = [:]
+        for b in balances { doses[b.storeID, default: [:]][b.productCode, default: 0] += b.vials * b.dosesPerVial }
+        for c in try await cover(stores: stores, onHand: doses, today: today)
         where c.days.map({ $0 < Double(coverDays) }) ?? false {
             alerts.append(
                 Alert(
@@ -575,7 +577,7 @@ public struct LogisticsService: Sendable {
     /// is more.
     public func cover(
         stores: [StockStoreRecord],
-        balances: [StockBalance],
+        onHand: [String: [String: Int]],
         today: LocalDate
     ) async throws -> [(
         store: String, product: String, doses: Int, days: Double?
@@ -592,8 +594,6 @@ public struct LogisticsService: Sendable {
         for candidate in stores {
             if let facility = candidate.facilityID { planned[candidate.id] = byFacility[facility] }
         }
-        var onHand: [String: [String: Int]] = [:]
-        for b in balances { onHand[b.storeID, default: [:]][b.productCode, default: 0] += b.vials * b.dosesPerVial }
         var rows: [(String, String, Int, Double?)] = []
         for store in ids {
             var products = Set(onHand[store, default: [:]].keys)

@@ -557,6 +557,32 @@ public struct StockStore: Sendable {
         }
     }
 
+    /// On hand per store and product now: vials and doses (summed in the database: a province has
+    /// thousands of store × lot rows).
+    public func onHandByProduct(stores: [String]) async throws -> [String: [String: (vials: Int, doses: Int)]] {
+        guard !stores.isEmpty else { return [:] }
+        return try await database.read { sql in
+            var found: [String: [String: (vials: Int, doses: Int)]] = [:]
+            for row in try await sql.raw(
+                """
+                SELECT b.store_id, b.product_code, CAST(SUM(b.on_hand) AS BIGINT) AS vials,
+                CAST(SUM(b.on_hand * l.doses_per_vial) AS BIGINT) AS doses
+                FROM stock_balances b JOIN vaccine_lots l ON l.product_code = b.product_code AND l.lot_number = b.lot_number
+                WHERE b.store_id IN \(SQLGroupExpression(stores.map { SQLBind($0) as any SQLExpression }))
+                GROUP BY b.store_id, b.product_code HAVING SUM(b.on_hand) <> 0
+                """
+            ).all() {
+                found[try row.decode(column: "store_id", as: String.self), default: [:]][
+                    try row.decode(column: "product_code", as: String.self)
+                ] = (
+                    Int(try row.decode(column: "vials", as: Int64.self)),
+                    Int(try row.decode(column: "doses", as: Int64.self))
+                )
+            }
+            return found
+        }
+    }
+
     /// Doses that left stores (issues to sessions and transfers out, net of returns) per store and
     /// product from `from` through `through`: the use that days of cover divide by.
     public func outflow(stores: [String], from: LocalDate, through: LocalDate) async throws -> [String: [String: Int]] {
