@@ -139,6 +139,18 @@ struct DashboardsBench: AsyncParsableCommand {
             )
         }
         say("worst p95 over rollups: \(Self.format(worst)) ms (target < 20 ms)")
+        // The drop-out reads whole months from the monthly rows: the same totals as from the daily rows.
+        let monthly = try await dashboards.table(.dropout, unit: province, query: DashboardQuery(), by: actor)
+        let daily = try await dashboards.table(
+            .dropout,
+            unit: province,
+            query: DashboardQuery(from: LocalDate(year: 2000, month: 1, day: 1)),
+            by: actor
+        )
+        let same = monthly.rows == daily.rows
+        say(
+            "drop-out of the province by months and by days: \(same ? "equal" : "DIFFERENT") (total: \(monthly.rows.last ?? []))"
+        )
 
         // The reference: the same figures for the province from person-level rows.
         let rollups = RollupStore(database: database)

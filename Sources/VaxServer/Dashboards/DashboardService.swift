@@ -480,14 +480,37 @@ public struct DashboardService: Sendable {
         // Due on or before `through` (default: 14 days ago, the longest usual grace after a due date).
         let cutoff = query.through ?? today.adding(days: -14)
         let units = try await visibleChildren(of: t.unit.code, scheme: query.scheme, by: actor) + [t.unit.code]
-        let sums = try await rollups.sums(
-            .unitDropout,
-            by: ["unit_code", "measure"],
-            units: units,
-            dayColumn: "due_on",
-            from: query.from,
-            through: cutoff
-        )
+        var sums: [RollupStore.Sum]
+        if let from = query.from {
+            sums = try await rollups.sums(
+                .unitDropout,
+                by: ["unit_code", "measure"],
+                units: units,
+                dayColumn: "due_on",
+                from: from,
+                through: cutoff
+            )
+        } else {
+            // Whole months before the cutoff's month from the monthly rows, its own days from the daily ones.
+            let month = String(cutoff.description.prefix(7))
+            async let months = rollups.sums(
+                .unitDropoutMonths,
+                by: ["unit_code", "measure"],
+                units: units,
+                dayColumn: "due_month",
+                through: LocalDate(iso: month + "-01")?.adding(days: -1),
+                monthly: true
+            )
+            async let days = rollups.sums(
+                .unitDropout,
+                by: ["unit_code", "measure"],
+                units: units,
+                dayColumn: "due_on",
+                from: LocalDate(iso: month + "-01"),
+                through: cutoff
+            )
+            sums = try await months + days
+        }
         var due: [String: Int] = [:]
         var followed: [String: Int] = [:]
         for s in sums {
@@ -541,12 +564,14 @@ public struct DashboardService: Sendable {
     func stock(_ t: inout DashboardTable, today: LocalDate, by actor: Actor) async throws {
         let stores = try await logistics.stores(in: t.unit.code, by: actor)
         let ids = stores.map(\.id)
-        let onHand = try await logistics.store.onHandByProduct(stores: ids)
-        let cover = try await logistics.cover(
-            stores: stores,
-            onHand: onHand.mapValues { $0.mapValues(\.doses) },
-            today: today
-        )
+        let stock = logistics.store
+        let found = Mutex<[String: [String: (vials: Int, doses: Int)]]>([:])
+        let cover = try await logistics.cover(stores: stores, today: today) {
+            let onHand = try await stock.onHandByProduct(stores: ids)
+            found.withLock { $0 = onHand }
+            return onHand.mapValues { $0.mapValues(\.doses) }
+        }
+        let onHand = found.withLock { $0 }
         let names = Dictionary(uniqueKeysWithValues: stores.map { ($0.id, $0) })
         t.title = "Stock on hand and days of cover"
         t.columns = [
@@ -657,9 +682,25 @@ public struct DashboardService: Sendable {
         }
     }
 
+    /// A view for the same unit as `t`, on its own (for the daily report, which runs them at once).
+    func part(
+        _ t: DashboardTable,
+        _ fill: @Sendable (inout DashboardTable) async throws -> Void
+    ) async throws -> DashboardTable {
+        var part = DashboardTable(view: "", title: "", unit: t.unit, parent: nil, columns: [], rows: [])
+        try await fill(&part)
+        return part
+    }
+
     func dailyReport(_ t: inout DashboardTable, query: DashboardQuery, today: LocalDate, by actor: Actor) async throws {
         let day = query.through ?? today.adding(days: -1)
         let code = t.unit.code
+        let base = t
+        // The stock and the coverage of the units below read in parallel with the figures of the day.
+        async let stockPart = part(base) { try await self.stock(&$0, today: today, by: actor) }
+        async let coveragePart = part(base) {
+            try await self.coverage(&$0, query: DashboardQuery(by: "unit", scheme: query.scheme), by: actor)
+        }
         // To date: every dose so far, less those after the day; the day and its week from the days' rows.
         var cumulative = [0, 0, 0]
         for s in try await rollups.sums(.unitCoverage, by: ["dose_number"], units: [code]) {
@@ -694,12 +735,10 @@ public struct DashboardService: Sendable {
             measures: ["registered", "aefi", "aefi_serious"]
         )
         func event(_ name: String) -> String { String(events.first { $0.key == [name] }?.n ?? 0) }
-        var stock = DashboardTable(view: "stock", title: "", unit: t.unit, parent: nil, columns: [], rows: [])
-        try await self.stock(&stock, today: today, by: actor)
+        let stock = try await stockPart
         let dosesOnHand = stock.rows.compactMap { Int($0[5]) }.reduce(0, +)
         let lowest = stock.rows.compactMap { Double($0[6]) }.min()
-        var coverage = DashboardTable(view: "coverage", title: "", unit: t.unit, parent: nil, columns: [], rows: [])
-        try await self.coverage(&coverage, query: DashboardQuery(by: "unit", scheme: query.scheme), by: actor)
+        let coverage = try await coveragePart
         let behind = coverage.rows.dropLast().prefix(5).map { "\($0[1]) (\($0[6].isEmpty ? "–" : $0[6]) %)" }
         t.title = "Báo cáo ngày \(day.dayMonthYear) / Daily report"
         t.columns = [

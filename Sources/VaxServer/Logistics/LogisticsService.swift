@@ -538,7 +538,8 @@ public struct LogisticsService: Sendable {
         }
         var doses: [String: [String: Int]] = [:]
         for b in balances { doses[b.storeID, default: [:]][b.productCode, default: 0] += b.vials * b.dosesPerVial }
-        for c in try await cover(stores: stores, onHand: doses, today: today)
+        let onHand = doses
+        for c in try await cover(stores: stores, today: today, onHand: { onHand })
         where c.days.map({ $0 < Double(coverDays) }) ?? false {
             alerts.append(
                 Alert(
@@ -577,19 +578,22 @@ public struct LogisticsService: Sendable {
     /// is more.
     public func cover(
         stores: [StockStoreRecord],
-        onHand: [String: [String: Int]],
-        today: LocalDate
+        today: LocalDate,
+        onHand readOnHand: @escaping @Sendable () async throws -> [String: [String: Int]]
     ) async throws -> [(
         store: String, product: String, doses: Int, days: Double?
     )] {
         let window = settings.usageWindowDays
         let ids = stores.map(\.id)
-        let used = try await store.outflow(stores: ids, from: today.adding(days: -window), through: today)
-        let byFacility = try await campaign.store.plannedDoses(
+        // Three independent reads, at once.
+        async let usedRead = store.outflow(stores: ids, from: today.adding(days: -window), through: today)
+        async let plannedRead = campaign.store.plannedDoses(
             at: stores.compactMap(\.facilityID),
             from: today,
             through: today.adding(days: window - 1)
         )
+        async let onHandRead = readOnHand()
+        let (used, byFacility, onHand) = try await (usedRead, plannedRead, onHandRead)
         var planned: [String: [String: Int]] = [:]
         for candidate in stores {
             if let facility = candidate.facilityID { planned[candidate.id] = byFacility[facility] }

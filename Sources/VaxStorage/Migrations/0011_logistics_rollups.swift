@@ -161,6 +161,12 @@ let m0011LogisticsRollups = Migration(
         )
         """,
         """
+        CREATE TABLE rollup_unit_dropout_months (
+            unit_code TEXT NOT NULL, due_month TEXT NOT NULL, measure TEXT NOT NULL, n BIGINT NOT NULL,
+            PRIMARY KEY (unit_code, due_month, measure)
+        )
+        """,
+        """
         CREATE TABLE rollup_unit_lots (
             unit_code TEXT NOT NULL, product_code TEXT NOT NULL, lot_number TEXT NOT NULL, measure TEXT NOT NULL,
             n BIGINT NOT NULL,

@@ -15,6 +15,9 @@ public enum RollupTable: String, CaseIterable, Sendable {
     case unitFacilityDays = "rollup_unit_facility_days"
     /// Per dashboard unit: first doses due for the next by a day, and those followed by it (drop-out).
     case unitDropout = "rollup_unit_dropout"
+    /// The same by the month the second dose was due (`yyyy-mm`), so a drop-out over many months reads
+    /// a few rows per unit.
+    case unitDropoutMonths = "rollup_unit_dropout_months"
     /// Per dashboard unit: doses and adverse-event reports by product and lot (vaccine quality).
     case unitLots = "rollup_unit_lots"
     /// Per dashboard unit: registrations, invitations, screenings by outcome and reports, by day.
@@ -37,6 +40,7 @@ public enum RollupTable: String, CaseIterable, Sendable {
         case .unitDoses: ["unit_code", "product_code", "dose_number", "dose_kind", "priority_group", "sex", "age_band"]
         case .unitFacilityDays: ["unit_code", "day", "facility_id", "product_code", "retrospective"]
         case .unitDropout: ["unit_code", "due_on", "measure"]
+        case .unitDropoutMonths: ["unit_code", "due_month", "measure"]
         case .unitLots: ["unit_code", "product_code", "lot_number", "measure"]
         case .unitPipeline: ["unit_code", "day", "measure"]
         case .unitOrganisations: ["unit_code", "organisation", "measure"]
@@ -159,8 +163,14 @@ enum RollupFacts: Codable, Hashable, Sendable {
                 add(.unitCoverage, unit, number)
                 add(.unitDoses, unit, f.product, number, f.kind, String(f.group), f.sex, f.band)
                 add(.unitLots, unit, f.product, f.lot, "doses")
-                if let due = f.due { add(.unitDropout, unit, due, "due") }
-                if let follows = f.follows { add(.unitDropout, unit, follows, "followed") }
+                if let due = f.due {
+                    add(.unitDropout, unit, due, "due")
+                    add(.unitDropoutMonths, unit, String(due.prefix(7)), "due")
+                }
+                if let follows = f.follows {
+                    add(.unitDropout, unit, follows, "followed")
+                    add(.unitDropoutMonths, unit, String(follows.prefix(7)), "followed")
+                }
             }
             if !f.facility.isEmpty {
                 for unit in units.units(ofUnitCode: f.facilityUnit) {

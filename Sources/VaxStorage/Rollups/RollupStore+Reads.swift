@@ -20,8 +20,13 @@ extension RollupStore {
         dayColumn: String? = nil,
         from: LocalDate? = nil,
         through: LocalDate? = nil,
-        measures: [String]? = nil
+        measures: [String]? = nil,
+        monthly: Bool = false
     ) async throws -> [Sum] {
+        // A monthly day column holds `yyyy-mm`: a day bound becomes its month.
+        @Sendable func bound(_ day: LocalDate) -> String {
+            monthly ? String(day.description.prefix(7)) : day.description
+        }
         precondition(columns.allSatisfy(table.keys.contains), "group by a key column of \(table.rawValue)")
         guard !units.isEmpty else { return [] }
         let unitColumn = table.keys[0]
@@ -42,13 +47,13 @@ extension RollupStore {
                     query.appendLiteral(" AND ")
                     query.appendInterpolation(ident: dayColumn)
                     query.appendLiteral(" >= ")
-                    query.appendInterpolation(bind: from.description)
+                    query.appendInterpolation(bind: bound(from))
                 }
                 if let through {
                     query.appendLiteral(" AND ")
                     query.appendInterpolation(ident: dayColumn)
                     query.appendLiteral(" <= ")
-                    query.appendInterpolation(bind: through.description)
+                    query.appendInterpolation(bind: bound(through))
                 }
             }
             if let measures {
