@@ -702,17 +702,27 @@ public struct DashboardService: Sendable {
             try await self.coverage(&$0, query: DashboardQuery(by: "unit", scheme: query.scheme), by: actor)
         }
         // To date: every dose so far, less those after the day; the day and its week from the days' rows.
-        var cumulative = [0, 0, 0]
-        for s in try await rollups.sums(.unitCoverage, by: ["dose_number"], units: [code]) {
-            cumulative[Self.doseColumns(s.key[0]) - 1] += s.n
-        }
-        let daily = try await rollups.sums(
+        async let totalsRead = rollups.sums(.unitCoverage, by: ["dose_number"], units: [code])
+        async let dailyRead = rollups.sums(
             .unitDoseDays,
             by: ["day", "dose_number"],
             units: [code],
             dayColumn: "day",
             from: day.adding(days: -6)
         )
+        async let targetsRead = rollups.targets(units: [code])
+        async let eventsRead = rollups.sums(
+            .unitPipeline,
+            by: ["measure"],
+            units: [code],
+            dayColumn: "day",
+            from: day,
+            through: day,
+            measures: ["registered", "aefi", "aefi_serious"]
+        )
+        let (totals, daily, targets, events) = try await (totalsRead, dailyRead, targetsRead, eventsRead)
+        var cumulative = [0, 0, 0]
+        for s in totals { cumulative[Self.doseColumns(s.key[0]) - 1] += s.n }
         var onDay = 0
         var week = 0
         for s in daily {
@@ -724,16 +734,7 @@ public struct DashboardService: Sendable {
                 if d == day { onDay += s.n }
             }
         }
-        let target = try await rollups.targets(units: [code])[code]?[0]
-        let events = try await rollups.sums(
-            .unitPipeline,
-            by: ["measure"],
-            units: [code],
-            dayColumn: "day",
-            from: day,
-            through: day,
-            measures: ["registered", "aefi", "aefi_serious"]
-        )
+        let target = targets[code]?[0]
         func event(_ name: String) -> String { String(events.first { $0.key == [name] }?.n ?? 0) }
         let stock = try await stockPart
         let dosesOnHand = stock.rows.compactMap { Int($0[5]) }.reduce(0, +)
