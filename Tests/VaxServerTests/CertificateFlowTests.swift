@@ -59,8 +59,11 @@ import VaxTestSupport
 
             // Not inside the request: nothing until the issuer runs.
             #expect((try await client.send(.get, path).object["items"] as? [Any])?.isEmpty == true)
-            #expect(try await harness.certificates.processPending() == 1)
-            #expect(try await harness.certificates.processPending() == 0)  // each event once
+            // The app's own issuer runs every 500 ms beside this one: between them, each event once.
+            let issuedHere = try await harness.certificates.processPending()
+            let issuedAgain = try await harness.certificates.processPending()
+            #expect(issuedHere + issuedAgain <= 1)
+            #expect(issuedAgain == 0)
             let listed = try await client.send(.get, path, headers: [HTTPField.Name("X-Access-Reason")!: "in tiêm"])
             let items = try #require(listed.object["items"] as? [[String: Any]])
             #expect(items.count == 1)

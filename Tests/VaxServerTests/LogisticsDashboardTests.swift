@@ -508,7 +508,8 @@ import VaxTestSupport
                             json:
                                 #"{"reason": "Sai ngày sinh trên giấy tờ", "dateOfBirth": "1955-02-0\#(1 + dice.roll(9))", "sex": "female"}"#
                         )
-                        #expect(person.status == .ok, "\(person.text)")
+                        // Refused when it changes nothing (the same person corrected the same way twice).
+                        #expect(person.status == .ok || person.errorCode == "no_change", "\(person.text)")
                         continue
                     }
                     let corrected = try await client.send(

@@ -220,7 +220,18 @@ public final class RollupStore: Sendable {
     /// person they concern are read again and the difference to what they contributed before is
     /// applied. Returns how many events were handled.
     public func processPending(limit: Int, at now: Date) async throws -> Int {
-        try await database.write { sql in
+        // A look first, outside a transaction: on SQLite a write transaction holds the one writer lock.
+        let waiting = try await database.read { sql in
+            try await sql.raw(
+                """
+                SELECT e.id FROM outbox_events e
+                WHERE NOT EXISTS (SELECT 1 FROM outbox_deliveries d WHERE d.consumer = \(bind: Self.consumer) AND d.event_id = e.id)
+                LIMIT 1
+                """
+            ).first() != nil
+        }
+        guard waiting else { return 0 }
+        return try await database.write { sql in
             if sql.dialect.name == "postgresql" {
                 // One maintainer at a time across app servers: two would both move the same difference.
                 try await sql.raw("SELECT pg_advisory_xact_lock(8008)").run()
