@@ -440,12 +440,19 @@ public struct DashboardService: Sendable {
         }
     }
 
-    func dosesPerDay(_ t: inout DashboardTable, query: DashboardQuery, today: LocalDate) async throws {
+    /// The days a per-day view covers: `through` (default today) and the 30 days up to it unless
+    /// `from` says otherwise; at most two years.
+    static func dayRange(_ query: DashboardQuery, today: LocalDate) throws -> (from: LocalDate, through: LocalDate) {
         let through = query.through ?? today
         let from = query.from ?? through.adding(days: -29)
         guard through.daysSinceEpoch - from.daysSinceEpoch <= 731 else {
             throw AppError.invalidField("from", "A range is at most two years.")
         }
+        return (from, through)
+    }
+
+    func dosesPerDay(_ t: inout DashboardTable, query: DashboardQuery, today: LocalDate) async throws {
+        let (from, through) = try Self.dayRange(query, today: today)
         let sums = try await rollups.sums(
             .unitDoseDays,
             by: ["day", "retrospective"],
@@ -659,11 +666,7 @@ public struct DashboardService: Sendable {
     ]
 
     func pipeline(_ t: inout DashboardTable, query: DashboardQuery, today: LocalDate) async throws {
-        let through = query.through ?? today
-        let from = query.from ?? through.adding(days: -29)
-        guard through.daysSinceEpoch - from.daysSinceEpoch <= 731 else {
-            throw AppError.invalidField("from", "A range is at most two years.")
-        }
+        let (from, through) = try Self.dayRange(query, today: today)
         let sums = try await rollups.sums(
             .unitPipeline,
             by: ["day", "measure"],
