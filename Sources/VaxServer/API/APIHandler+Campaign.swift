@@ -227,6 +227,12 @@ extension APIHandler {
         return .ok(.init(body: .json(.init(items: found.map { .init($0, showCode: true) }))))
     }
 
+    func listMyPeople(_ input: Operations.ListMyPeople.Input) async throws -> Operations.ListMyPeople.Output {
+        let actor = try actor(reason: "own records")
+        let found = try await campaign.myPeople(by: actor)
+        return .ok(.init(body: .json(.init(items: found.map { Components.Schemas.Person($0) }))))
+    }
+
     func actOnAppointment(_ input: Operations.ActOnAppointment.Input) async throws -> Operations.ActOnAppointment.Output
     {
         guard case .json(let body) = input.body else { throw AppError.unsupportedMediaType }

@@ -204,6 +204,17 @@ public func buildApplication(
         )
     )
     try handler.registerHandlers(on: router, middlewares: [PolicyMiddleware(identity: identity)])
+    // The web pages call the same operations in process, through the same policy.
+    let apiRouter = Router(context: VaxRequestContext.self)
+    try handler.registerHandlers(on: apiRouter, middlewares: [PolicyMiddleware(identity: identity)])
+    WebPages(
+        api: WebAPI(responder: apiRouter.buildResponder(), logger: logger),
+        library: try await WebPages.templates(),
+        priorityGroups: SQLPriorityGroupRepository(database: database),
+        secureCookies: configuration.identity.secureCookies,
+        clock: clock
+    ).register(on: router)
+    router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/app"]) }
 
     var app = Application(
         router: router,

@@ -50,6 +50,7 @@ public enum Policy {
         "listSessionAppointments": staffWithPeople,
         "checkIn": staffWithPeople,
         "listMyAppointments": [.citizen],
+        "listMyPeople": [.citizen],
         "actOnAppointment": staffWithPeople.union([.citizen]),
         "screenAppointment": staffWithPeople,
         "recordDose": staffWithPeople,

@@ -360,12 +360,17 @@ public struct CampaignService: Sendable {
 
     /// The appointments of the caller (a citizen) and their dependants.
     public func myAppointments(by actor: Actor) async throws -> [Appointment] {
+        try await store.appointments(people: myPeople(by: actor).map(\.id), limit: 100)
+    }
+
+    /// A citizen's own records (by their verified phone), each followed by its dependants.
+    public func myPeople(by actor: Actor) async throws -> [Person] {
         guard let phone = actor.principal.phone else { return [] }
         let own = try await people.search(.phone(phone), within: nil, limit: 20, offset: 0)
             .filter { $0.guardianID == nil }
-        var ids = own.map(\.id)
-        for holder in own { ids += try await people.dependants(of: holder.id).map(\.id) }
-        return try await store.appointments(people: ids, limit: 100)
+        var found: [Person] = []
+        for holder in own { found += [holder] + (try await people.dependants(of: holder.id)) }
+        return found
     }
 
     // MARK: Appointment actions

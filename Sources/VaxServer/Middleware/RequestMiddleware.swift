@@ -208,8 +208,11 @@ struct AuthenticationMiddleware<Context: RequestContext>: RouterMiddleware {
     /// exchange of an Exposure Notification code, which must not be guessable at the public rate either.
     static func isSignInStep(_ path: String) -> Bool {
         path.hasPrefix("/api/v1/auth/otp/") || path == "/api/v1/auth/sign-in" || path.hasPrefix("/api/v1/auth/totp/")
-            || path == "/api/v1/en/verify"
+            || path == "/api/v1/en/verify" || webSignInSteps.contains(path)
     }
+
+    /// The web pages' sign-in forms, limited like the API's sign-in steps.
+    static var webSignInSteps: Set<String> { ["/app/sign-in", "/app/sign-in/code", "/app/staff", "/app/staff/totp"] }
 
     func handle(
         _ request: Request,
@@ -250,8 +253,11 @@ struct AuthenticationMiddleware<Context: RequestContext>: RouterMiddleware {
                 guard Self.isSignInStep(path) || !path.hasPrefix("/api/") else { throw error }
                 return try await CallContext.$current.withValue(call) { try await next(request, context) }
             }
-            // The sign-in steps only revoke the cookie's session (rotation), so they need no CSRF token.
-            if ![.get, .head, .options].contains(request.method), !Self.isSignInStep(request.uri.path) {
+            // The sign-in steps only revoke the cookie's session (rotation), so they need no CSRF token. The web
+            // pages' forms carry their own token in the form, which `WebPages` checks on every POST.
+            if ![.get, .head, .options].contains(request.method), !Self.isSignInStep(request.uri.path),
+                request.uri.path.hasPrefix("/api/")
+            {
                 guard let csrf = request.headers[.csrfToken], case .session(let hash, _) = session.credential,
                     try await identity.csrfMatches(csrf, session: hash)
                 else {
@@ -288,7 +294,11 @@ struct RateLimitMiddleware<Context: RequestContext>: RouterMiddleware {
         -> Response
     {
         let path = request.uri.path
-        guard path.hasPrefix("/api/"), let call = CallContext.current else { return try await next(request, context) }
+        // The API, and the web pages' forms (which call the API in process, past this middleware).
+        let webForm = path.hasPrefix("/app/") && request.method == .post
+        guard path.hasPrefix("/api/") || webForm, let call = CallContext.current else {
+            return try await next(request, context)
+        }
         let signInStep = AuthenticationMiddleware<Context>.isSignInStep(path)
         let (key, limit): (String, Int) =
             if signInStep {

@@ -29,4 +29,25 @@ public struct SQLPriorityGroupRepository: PriorityGroupRepository {
             }
         )
     }
+
+    /// The groups valid on `date` with their Vietnamese and English names, by code (for forms).
+    public func names(validOn date: LocalDate) async throws -> [(code: Int, vietnamese: String, english: String)] {
+        let day = date.description
+        return try await database.read { sql in
+            try await sql.select().columns("code", "name_vi", "name_en").from("priority_groups")
+                .where("valid_from", .lessThanOrEqual, day)
+                .where(group: {
+                    $0.where("valid_to", .is, SQLLiteral.null).orWhere("valid_to", .greaterThanOrEqual, day)
+                })
+                .orderBy("code")
+                .all()
+                .map {
+                    (
+                        try $0.decode(column: "code", as: Int.self),
+                        try $0.decode(column: "name_vi", as: String.self),
+                        try $0.decode(column: "name_en", as: String.self)
+                    )
+                }
+        }
+    }
 }

@@ -1,0 +1,967 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Mustache
+import QRCode
+import VaxDomain
+import VaxStorage
+
+/// The web application under `/app`: server-rendered pages (swift-mustache templates, plain CSS, one small
+/// script) for citizens, vaccination sites, venue owners and officials. Every page reads and writes through
+/// `WebAPI`, so it checks the role and scope the API checks; every form carries a CSRF token; Vietnamese
+/// is the default language, English the other.
+struct WebPages: Sendable {
+    let api: WebAPI
+    let library: MustacheLibrary
+    let priorityGroups: SQLPriorityGroupRepository
+    let secureCookies: Bool
+    let clock: WallClock
+
+    static let languageCookie = "vax_lang"
+    static let formCookie = "vax_form"
+
+    /// Loads the templates shipped with the server.
+    static func templates() async throws -> MustacheLibrary {
+        guard let folder = Bundle.module.url(forResource: "Templates", withExtension: nil) else {
+            throw ConfigurationError(key: "templates", reason: "the web templates are missing from the build")
+        }
+        return try await MustacheLibrary(directory: folder.path)
+    }
+
+    func register(on router: Router<VaxRequestContext>) {
+        router.get("/app/app.css") { _, _ in Self.asset(WebAssets.css, type: "text/css; charset=utf-8") }
+        router.get("/app/app.js") { _, _ in Self.asset(WebAssets.script, type: "text/javascript; charset=utf-8") }
+        router.get("/app/manifest.webmanifest") { _, _ in
+            Self.asset(WebAssets.manifest, type: "application/manifest+json")
+        }
+        router.get("/app/icon.svg") { _, _ in Self.asset(WebAssets.icon, type: "image/svg+xml") }
+        router.get("/app/sw.js") { _, _ in Self.asset(WebAssets.serviceWorker, type: "text/javascript; charset=utf-8") }
+        router.get("/app") { request, _ in try await page(request) { try await home($0) } }
+        router.get("/app/sign-in") { request, _ in
+            try await page(request) { $0.render("signin", ["stepPhone": true]) }
+        }
+        router.post("/app/sign-in") { request, _ in try await form(request) { try await requestCode($0, $1) } }
+        router.post("/app/sign-in/code") { request, _ in try await form(request) { try await verifyCode($0, $1) } }
+        router.get("/app/staff") { request, _ in
+            try await page(request) { $0.render("staff", ["stepPassword": true]) }
+        }
+        router.post("/app/staff") { request, _ in try await form(request) { try await staffPassword($0, $1) } }
+        router.post("/app/staff/totp") { request, _ in try await form(request) { try await staffCode($0, $1) } }
+        router.post("/app/sign-out") { request, _ in
+            try await form(request) { _, _ in
+                _ = try await api.call(.post, "/api/v1/auth/sign-out")
+                return Self.redirect("/app/sign-in")
+            }
+        }
+        router.get("/app/me") { request, _ in try await page(request, signedIn: true) { try await healthBook($0) } }
+        router.get("/app/me/register") { request, _ in
+            try await page(request, signedIn: true) { try await registrationForm($0, values: [:], errors: [:]) }
+        }
+        router.post("/app/me/register") { request, _ in
+            try await form(request, signedIn: true) { try await register($0, $1) }
+        }
+        router.get("/app/me/people/:person/personal-qr.png") { request, context in
+            try await page(request, signedIn: true) { _ in
+                let person = try context.parameters.require("person", as: UUID.self)
+                let answer = try await api.call(.get, "/api/v1/people/\(person.uuidString.lowercased())/personal-code")
+                guard answer.ok, let code = answer.object["code"] as? String else { return Self.failure(answer) }
+                return Self.png(try QRCode(code, errorCorrection: .medium).png(scale: 5))
+            }
+        }
+        router.get("/app/me/people/:person/certificates/{certificate}.png") { request, context in
+            try await page(request, signedIn: true) { _ in
+                let person = try context.parameters.require("person", as: UUID.self).uuidString.lowercased()
+                let certificate = try context.parameters.require("certificate", as: UUID.self).uuidString.lowercased()
+                let answer = try await api.call(
+                    .get,
+                    "/api/v1/people/\(person)/certificates/\(certificate)/qr?format=png"
+                )
+                guard answer.ok else { return Self.failure(answer) }
+                return Response(
+                    status: .ok,
+                    headers: [.contentType: "image/png", .cacheControl: "private, no-store"],
+                    body: .init(byteBuffer: answer.body)
+                )
+            }
+        }
+        router.get("/app/site") { request, _ in
+            try await page(request, signedIn: true) { try await siteConsole($0, notice: nil, errors: [:]) }
+        }
+        router.post("/app/site/check-in") { request, _ in
+            try await form(request, signedIn: true) { try await siteCheckIn($0, $1) }
+        }
+        router.get("/app/site/appointments/:appointment/screening") { request, context in
+            try await page(request, signedIn: true) {
+                try await screeningForm(
+                    $0,
+                    appointment: try context.parameters.require("appointment", as: UUID.self),
+                    session: Self.query(request, "session"),
+                    errors: [:]
+                )
+            }
+        }
+        router.post("/app/site/appointments/:appointment/screening") { request, context in
+            try await form(request, signedIn: true) {
+                try await screen($0, $1, appointment: try context.parameters.require("appointment", as: UUID.self))
+            }
+        }
+        router.get("/app/site/appointments/:appointment/dose") { request, context in
+            try await page(request, signedIn: true) {
+                try await doseForm(
+                    $0,
+                    appointment: try context.parameters.require("appointment", as: UUID.self),
+                    session: Self.query(request, "session"),
+                    values: [:],
+                    errors: [:]
+                )
+            }
+        }
+        router.post("/app/site/appointments/:appointment/dose") { request, context in
+            try await form(request, signedIn: true) {
+                try await dose($0, $1, appointment: try context.parameters.require("appointment", as: UUID.self))
+            }
+        }
+        router.post("/app/site/appointments/:appointment/observation") { request, context in
+            try await form(request, signedIn: true) {
+                try await observe($0, $1, appointment: try context.parameters.require("appointment", as: UUID.self))
+            }
+        }
+        router.get("/app/venues") { request, _ in
+            try await page(request, signedIn: true) { try await venues($0, values: [:], errors: [:]) }
+        }
+        router.post("/app/venues") { request, _ in
+            try await form(request, signedIn: true) { try await registerVenue($0, $1) }
+        }
+        router.get("/app/venues/:venue/visitors") { request, context in
+            try await page(request, signedIn: true) {
+                try await visitors($0, venue: try context.parameters.require("venue", as: UUID.self))
+            }
+        }
+        router.get("/app/venues/:venue/poster") { request, context in
+            try await page(request, signedIn: true) { _ in
+                let venue = try context.parameters.require("venue", as: UUID.self).uuidString.lowercased()
+                let answer = try await api.call(.get, "/api/v1/venues/\(venue)/poster")
+                guard answer.ok else { return Self.failure(answer) }
+                return Response(
+                    status: .ok,
+                    headers: [.contentType: "text/html; charset=utf-8"],
+                    body: .init(byteBuffer: answer.body)
+                )
+            }
+        }
+        router.get("/app/dashboards") { request, _ in
+            try await page(request, signedIn: true) { try await dashboard($0, request) }
+        }
+    }
+
+    // MARK: The request plumbing
+
+    /// A GET page: the language, the caller and the CSRF token; unsigned callers go to sign-in when the
+    /// page needs one; a refusal becomes a page that says so.
+    func page(
+        _ request: Request,
+        signedIn: Bool = false,
+        _ body: (WebPage) async throws -> Response
+    ) async throws -> Response {
+        var web = WebPage(request: request, library: library, secureCookies: secureCookies)
+        if signedIn, web.principal == nil { return Self.redirect("/app/sign-in") }
+        var response = try await body(web)
+        web.finish(&response)
+        return response
+    }
+
+    /// A form POST: the CSRF token in the form must be the caller's, then the handler runs with the fields.
+    func form(
+        _ request: Request,
+        signedIn: Bool = false,
+        _ body: (WebPage, [String: String]) async throws -> Response
+    ) async throws -> Response {
+        var web = WebPage(request: request, library: library, secureCookies: secureCookies)
+        if signedIn, web.principal == nil { return Self.redirect("/app/sign-in") }
+        let fields = try await Self.formFields(request)
+        guard let sent = fields["_csrf"], let expected = web.csrfToken,
+            Secrets.constantTimeEquals(sent, expected)
+        else {
+            var response = web.render(
+                "message",
+                ["heading": web.t("formExpired"), "text": web.t("formExpiredText")],
+                status: .forbidden
+            )
+            web.finish(&response)
+            return response
+        }
+        var response = try await body(web, fields)
+        web.finish(&response)
+        return response
+    }
+
+    static func formFields(_ request: Request) async throws -> [String: String] {
+        guard request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true else { return [:] }
+        var request = request
+        // The body limit middleware has read it already.
+        let buffer = try await request.collectBody(upTo: 1 << 20)
+        var fields: [String: String] = [:]
+        for pair in String(buffer: buffer).split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ text: Substring) -> String {
+                String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+            }
+            let name = decode(parts[0])
+            let value = parts.count > 1 ? decode(parts[1]) : ""
+            // Repeated names (check boxes) are joined with commas.
+            fields[name] = fields[name].map { $0 + "," + value } ?? value
+        }
+        return fields
+    }
+
+    static func query(_ request: Request, _ name: String) -> String? {
+        request.uri.queryParameters[Substring(name)].map(String.init)
+    }
+
+    static func redirect(_ location: String) -> Response {
+        Response(status: .seeOther, headers: [.location: location])
+    }
+
+    static func asset(_ text: String, type: String) -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: type, .cacheControl: "public, max-age=300"],
+            body: .init(byteBuffer: ByteBuffer(string: text))
+        )
+    }
+
+    static func png(_ bytes: [UInt8]) -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: "image/png", .cacheControl: "private, no-store"],
+            body: .init(byteBuffer: ByteBuffer(bytes: bytes))
+        )
+    }
+
+    /// A non-page answer (an image) the API refused: the same status, no body.
+    static func failure(_ answer: WebAPI.Answer) -> Response {
+        Response(status: answer.ok ? .internalServerError : answer.status)
+    }
+
+    /// A refusal or failure shown as a page.
+    func refused(_ web: WebPage, _ answer: WebAPI.Answer) -> Response {
+        if answer.status == .unauthorized { return Self.redirect("/app/sign-in") }
+        let heading =
+            switch answer.status {
+            case .forbidden: web.t("notAllowed")
+            case .notFound: web.t("notFound")
+            default: web.t("somethingWrong")
+            }
+        return web.render("message", ["heading": heading, "text": answer.message], status: answer.status)
+    }
+
+    // MARK: Signing in
+
+    func home(_ web: WebPage) async throws -> Response {
+        guard let principal = web.principal else { return Self.redirect("/app/sign-in") }
+        switch principal.role {
+        case .citizen: return Self.redirect("/app/me")
+        case .vaccinator, .facilityAdmin: return Self.redirect("/app/site")
+        case .venueOwner, .venueStaff: return Self.redirect("/app/venues")
+        default: return Self.redirect("/app/dashboards")
+        }
+    }
+
+    func requestCode(_ web: WebPage, _ fields: [String: String]) async throws -> Response {
+        let phone = fields["phone", default: ""].trimmingCharacters(in: .whitespaces)
+        guard (try? PhoneNumber.normalise(phone).get()) != nil else {
+            return web.render(
+                "signin",
+                ["stepPhone": true, "phone": phone, "errors": ["phone": web.t("phoneInvalid")]],
+                status: .badRequest
+            )
+        }
+        let answer = try await api.call(.post, "/api/v1/auth/otp/request", json: ["phone": phone])
+        guard answer.ok, let challenge = answer.object["challengeId"] as? String else {
+            return web.render(
+                "signin",
+                ["stepPhone": true, "phone": phone, "errors": ["phone": answer.message]],
+                status: answer.status
+            )
+        }
+        return web.render("signin", ["stepCode": true, "phone": phone, "challenge": challenge])
+    }
+
+    func verifyCode(_ web: WebPage, _ fields: [String: String]) async throws -> Response {
+        let code = fields["code", default: ""].trimmingCharacters(in: .whitespaces)
+        let back: [String: Any] = [
+            "stepCode": true, "phone": fields["phone", default: ""], "challenge": fields["challenge", default: ""],
+        ]
+        guard code.count == 6, code.allSatisfy(\.isASCII), code.allSatisfy(\.isNumber) else {
+            return web.render(
+                "signin",
+                back.merging(["errors": ["code": web.t("codeInvalid")]]) { $1 },
+                status: .badRequest
+            )
+        }
+        let answer = try await api.call(
+            .post,
+            "/api/v1/auth/otp/verify",
+            json: ["challengeId": fields["challenge", default: ""], "code": code]
+        )
+        guard answer.ok else {
+            return web.render(
+                "signin",
+                back.merging(["errors": ["code": answer.message]]) { $1 },
+                status: answer.status
+            )
+        }
+        return Self.redirect("/app/me")
+    }
+
+    func staffPassword(_ web: WebPage, _ fields: [String: String]) async throws -> Response {
+        let username = fields["username", default: ""].trimmingCharacters(in: .whitespaces)
+        let password = fields["password", default: ""]
+        var errors: [String: String] = [:]
+        if username.isEmpty { errors["username"] = web.t("required") }
+        if password.isEmpty { errors["password"] = web.t("required") }
+        guard errors.isEmpty else {
+            return web.render(
+                "staff",
+                ["stepPassword": true, "username": username, "errors": errors],
+                status: .badRequest
+            )
+        }
+        let answer = try await api.call(
+            .post,
+            "/api/v1/auth/sign-in",
+            json: ["username": username, "password": password]
+        )
+        guard answer.ok, let mfa = answer.object["mfaToken"] as? String else {
+            return web.render(
+                "staff",
+                ["stepPassword": true, "username": username, "errors": ["password": answer.message]],
+                status: answer.status
+            )
+        }
+        var values: [String: Any] = ["stepCode": true, "mfaToken": mfa]
+        if answer.object["next"] as? String == "enrol" {
+            let enrol = try await api.call(.post, "/api/v1/auth/totp/enrol", json: ["mfaToken": mfa])
+            guard enrol.ok else { return refused(web, enrol) }
+            values["enrol"] = [
+                "secret": enrol.object["secret"] as? String ?? "",
+                "qr": Self.dataURI(svg: enrol.object["qrSvg"] as? String ?? ""),
+            ]
+        }
+        return web.render("staff", values)
+    }
+
+    func staffCode(_ web: WebPage, _ fields: [String: String]) async throws -> Response {
+        let mfa = fields["mfaToken", default: ""]
+        let code = fields["code", default: ""].trimmingCharacters(in: .whitespaces)
+        let isTOTP = code.count == 6 && code.allSatisfy { $0.isASCII && $0.isNumber }
+        guard !code.isEmpty else {
+            return web.render(
+                "staff",
+                ["stepCode": true, "mfaToken": mfa, "errors": ["code": web.t("required")]],
+                status: .badRequest
+            )
+        }
+        let answer = try await api.call(
+            .post,
+            "/api/v1/auth/totp/verify",
+            json: isTOTP ? ["mfaToken": mfa, "code": code] : ["mfaToken": mfa, "recoveryCode": code]
+        )
+        guard answer.ok else {
+            return web.render(
+                "staff",
+                ["stepCode": true, "mfaToken": mfa, "errors": ["code": answer.message]],
+                status: answer.status
+            )
+        }
+        if let codes = answer.object["recoveryCodes"] as? [String], !codes.isEmpty {
+            return web.render("recovery", ["codes": codes])
+        }
+        return Self.redirect("/app")
+    }
+
+    static func dataURI(svg: String) -> String {
+        "data:image/svg+xml;base64," + Data(svg.utf8).base64EncodedString()
+    }
+
+    // MARK: The citizen's health book
+
+    func healthBook(_ web: WebPage) async throws -> Response {
+        let people = try await api.call(.get, "/api/v1/me/people")
+        guard people.ok else { return refused(web, people) }
+        let appointments = try await api.call(.get, "/api/v1/appointments/mine")
+        guard appointments.ok else { return refused(web, appointments) }
+        var names: [String: String] = [:]
+        var cards: [[String: Any]] = []
+        for person in people.items.prefix(10) {
+            guard let id = person["id"] as? String else { continue }
+            names[id] = person["fullName"] as? String ?? ""
+            let record = try await api.call(.get, "/api/v1/people/\(id)/vaccination")
+            let certificates = try await api.call(.get, "/api/v1/people/\(id)/certificates")
+            let status = record.object["status"] as? [String: Any] ?? [:]
+            let doses = (record.object["doses"] as? [[String: Any]] ?? []).map { dose -> [String: Any] in
+                [
+                    "number": dose["doseNumber"] ?? "",
+                    "product": Self.productName(dose["productCode"] as? String ?? ""),
+                    "lot": dose["lotNumber"] ?? "",
+                    "date": web.dateTime(dose["administeredAt"] as? String),
+                    "retrospective": dose["retrospective"] as? Bool ?? false,
+                ]
+            }
+            let certificate = certificates.items.first { ($0["revoked"] as? Bool) != true }
+            let colour = status["colour"] as? String ?? "none"
+            cards.append([
+                "pid": id,
+                "name": person["fullName"] ?? "",
+                "birth": web.date(person["dateOfBirth"] as? String),
+                "colour": colour,
+                "statusWords": web.language == .english
+                    ? status["labelEnglish"] as? String ?? "" : status["label"] as? String ?? "",
+                "nextDue": web.date(status["nextDueDate"] as? String),
+                "doses": doses,
+                "hasDoses": !doses.isEmpty,
+                "certificate": certificate.map { item -> [String: Any] in
+                    [
+                        "cid": item["id"] ?? "", "uvci": item["uvci"] ?? "",
+                        "issued": web.dateTime(item["issuedAt"] as? String),
+                        "qrText": item["qrText"] ?? "",
+                    ]
+                } as Any,
+            ])
+        }
+        let items = appointments.items.map { item -> [String: Any] in
+            let state = item["state"] as? String ?? ""
+            return [
+                "person": names[item["personId"] as? String ?? ""] ?? "",
+                "state": web.t("state_" + state),
+                "stateCode": state,
+                "slot": item["slot"] ?? "",
+                "code": item["checkInCode"] ?? "",
+                "dose": web.t("kind_" + (item["doseKind"] as? String ?? "")),
+                "updated": web.dateTime(item["updatedAt"] as? String),
+            ]
+        }
+        return web.render(
+            "me",
+            [
+                "people": cards, "hasPeople": !cards.isEmpty, "appointments": items,
+                "hasAppointments": !items.isEmpty, "registered": web.flag("registered"),
+            ]
+        )
+    }
+
+    func registrationForm(_ web: WebPage, values: [String: String], errors: [String: String]) async throws -> Response {
+        let groups = try await priorityGroups.names(validOn: LocalDate(at: clock.now()))
+        let chosen = values["priorityGroup"] ?? ""
+        return web.render(
+            "register",
+            [
+                "values": values, "errors": errors,
+                "groups": groups.map { group -> [String: Any] in
+                    [
+                        "code": group.code,
+                        "name": web.language == .english ? group.english : group.vietnamese,
+                        "selected": String(group.code) == chosen,
+                    ]
+                },
+                "female": values["sex"] == "female", "male": values["sex"] == "male",
+            ],
+            status: errors.isEmpty ? .ok : .badRequest
+        )
+    }
+
+    func register(_ web: WebPage, _ fields: [String: String]) async throws -> Response {
+        let names = [
+            "fullName", "dateOfBirth", "sex", "nationalId", "occupation", "communeCode", "street", "priorityGroup",
+        ]
+        var values: [String: String] = [:]
+        for name in names { values[name] = fields[name, default: ""].trimmingCharacters(in: .whitespaces) }
+        var errors: [String: String] = [:]
+        for name in names where values[name, default: ""].isEmpty {
+            errors[name] = web.t("required")
+        }
+        if errors["dateOfBirth"] == nil, WebPage.isoDate(values["dateOfBirth"]!) == nil {
+            errors["dateOfBirth"] = web.t("dateInvalid")
+        }
+        let number = values["nationalId", default: ""]
+        if errors["nationalId"] == nil, ![9, 12].contains(number.count) || !number.allSatisfy(\.isNumber) {
+            errors["nationalId"] = web.t("nationalIdInvalid")
+        }
+        let commune = values["communeCode", default: ""]
+        if errors["communeCode"] == nil, commune.count != 5 || !commune.allSatisfy(\.isNumber) {
+            errors["communeCode"] = web.t("communeInvalid")
+        }
+        guard errors.isEmpty, let group = Int(values["priorityGroup"]!) else {
+            return try await registrationForm(web, values: values, errors: errors)
+        }
+        var person: [String: Any] = [
+            "fullName": values["fullName"]!, "dateOfBirth": WebPage.isoDate(values["dateOfBirth"]!)!,
+            "sex": values["sex"]!, "occupation": values["occupation"]!,
+            "address": [
+                "scheme": "2025", "provinceCode": try await provinceCode(of: commune),
+                "communeCode": commune, "street": values["street"]!,
+            ],
+            "priorityGroups": [group],
+        ]
+        if let phone = web.principal?.phone { person["phone"] = phone }
+        person["nationalId"] = ["type": number.count == 9 ? "cmnd" : "cccd", "number": number]
+        let answer = try await api.call(
+            .post,
+            "/api/v1/registrations",
+            json: ["person": person, "priorityGroup": group]
+        )
+        guard answer.ok else {
+            if answer.status == .forbidden || answer.status == .unauthorized { return refused(web, answer) }
+            var mapped: [String: String] = [:]
+            for (field, message) in answer.fieldErrors {
+                let name =
+                    switch field {
+                    case "person.address.communeCode", "person.address.provinceCode", "person.address":
+                        "communeCode"
+                    case "person.address.street": "street"
+                    case "person.nationalId", "person.nationalId.number": "nationalId"
+                    case "priorityGroup", "person.priorityGroups": "priorityGroup"
+                    default: String(field.split(separator: ".").last ?? "fullName")
+                    }
+                mapped[names.contains(name) ? name : "fullName"] = message
+            }
+            if mapped.isEmpty { mapped["fullName"] = answer.message }
+            return try await registrationForm(web, values: values, errors: mapped)
+        }
+        return Self.redirect("/app/me?registered=1")
+    }
+
+    /// The province a 2025 commune lies in (the API's own unit lookup); empty when the code is unknown, which
+    /// the registration then refuses with the field named.
+    func provinceCode(of commune: String) async throws -> String {
+        let unit = try await api.call(.get, "/api/v1/units/2025/\(commune)")
+        return unit.object["provinceCode"] as? String ?? ""
+    }
+
+    /// Whether a dashboard unit lies in the caller's scope (so a link to it would not be refused).
+    func reachable(_ code: String?, by principal: Principal?) -> Bool {
+        guard let code, let principal else { return false }
+        switch principal.scope {
+        case .all: return true
+        case .unit(let own): return code.hasPrefix(own)
+        default: return false
+        }
+    }
+
+    static func productName(_ code: String) -> String {
+        VaccineCatalogue.standard.product(code)?.name ?? code
+    }
+
+    // MARK: The vaccination-site console
+
+    func siteConsole(
+        _ web: WebPage,
+        notice: String?,
+        errors: [String: String],
+        session: String? = nil
+    ) async throws
+        -> Response
+    {
+        let sessionID = session ?? web.queryValue("session") ?? ""
+        var values: [String: Any] = [
+            "session": sessionID, "errors": errors, "notice": notice as Any, "hasNotice": notice != nil,
+        ]
+        if !sessionID.isEmpty {
+            guard UUID(uuidString: sessionID) != nil else {
+                values["errors"] = ["session": web.t("sessionInvalid")]
+                return web.render("site", values, status: .badRequest)
+            }
+            let info = try await api.call(.get, "/api/v1/sessions/\(sessionID)")
+            guard info.ok else {
+                if info.status == .notFound || info.status == .badRequest {
+                    values["errors"] = ["session": info.message]
+                    return web.render("site", values, status: info.status)
+                }
+                return refused(web, info)
+            }
+            let list = try await api.call(.get, "/api/v1/sessions/\(sessionID)/appointments")
+            guard list.ok else { return refused(web, list) }
+            let now = clock.now()
+            var rows: [[String: Any]] = []
+            var observing: [[String: Any]] = []
+            for item in list.items {
+                let state = item["state"] as? String ?? ""
+                let id = item["id"] as? String ?? ""
+                let actions = item["allowedActions"] as? [String] ?? []
+                rows.append([
+                    "id": id, "slot": item["slot"] ?? "", "code": item["checkInCode"] ?? "",
+                    "state": web.t("state_" + state), "stateCode": state,
+                    "canScreen": state == "checked_in", "canDose": state == "screened",
+                    "walkIn": item["walkIn"] as? Bool ?? false,
+                    "actions": actions.joined(separator: ", "),
+                ])
+                if state == "vaccinated" {
+                    let ends =
+                        (item["observationEndsAt"] as? String).flatMap(WebPage.instant)
+                        ?? (item["updatedAt"] as? String).flatMap(WebPage.instant).map { $0.addingTimeInterval(1800) }
+                    let endsAt = ends ?? now.addingTimeInterval(1800)
+                    observing.append([
+                        "id": id, "code": item["checkInCode"] ?? "",
+                        "endsAt": ISO8601DateFormatter().string(from: endsAt),
+                        "endsLabel": web.time(endsAt),
+                        "minutesLeft": max(0, Int(endsAt.timeIntervalSince(now) / 60)),
+                        "done": endsAt <= now,
+                    ])
+                }
+            }
+            values["info"] = [
+                "date": web.date(info.object["date"] as? String),
+                "product": Self.productName(info.object["productCode"] as? String ?? ""),
+                "facility": info.object["facilityId"] ?? "",
+            ]
+            values["rows"] = rows
+            values["hasRows"] = !rows.isEmpty
+            values["observing"] = observing
+            values["hasObserving"] = !observing.isEmpty
+        }
+        return web.render("site", values, status: errors.isEmpty ? .ok : .badRequest)
+    }
+
+    func siteCheckIn(_ web: WebPage, _ fields: [String: String]) async throws -> Response {
+        let session = fields["session", default: ""]
+        let code = fields["code", default: ""].trimmingCharacters(in: .whitespacesAndNewlines)
+        guard UUID(uuidString: session) != nil else {
+            return try await siteConsole(web, notice: nil, errors: ["session": web.t("sessionInvalid")], session: "")
+        }
+        guard !code.isEmpty else {
+            return try await siteConsole(web, notice: nil, errors: ["code": web.t("required")], session: session)
+        }
+        // A short code of letters and digits is the invitation's check-in code; digits only is an ID number;
+        // anything longer is a scanned QR.
+        let body: [String: Any] =
+            if code.count <= 10, code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }),
+                !code.allSatisfy(\.isNumber)
+            {
+                ["checkInCode": code.uppercased()]
+            } else if (9...12).contains(code.count), code.allSatisfy({ $0.isASCII && $0.isNumber }) {
+                ["nationalId": code]
+            } else {
+                ["code": code]
+            }
+        let answer = try await api.call(.post, "/api/v1/sessions/\(session)/check-ins", json: body)
+        guard answer.ok else {
+            if answer.status == .forbidden || answer.status == .unauthorized { return refused(web, answer) }
+            return try await siteConsole(web, notice: nil, errors: ["code": answer.message], session: session)
+        }
+        return Self.redirect("/app/site?session=\(session)&checkedIn=1")
+    }
+
+    func screeningForm(
+        _ web: WebPage,
+        appointment: UUID,
+        session: String?,
+        errors: [String: String],
+        answers: [String: String] = [:]
+    ) async throws -> Response {
+        let lists = try await api.call(.get, "/api/v1/screening-checklists")
+        guard lists.ok else { return refused(web, lists) }
+        // The version in force: the one that took effect last.
+        let checklist =
+            lists.items.max { ($0["effectiveFrom"] as? String ?? "") < ($1["effectiveFrom"] as? String ?? "") } ?? [:]
+        let questions = (checklist["items"] as? [[String: Any]] ?? []).map { item -> [String: Any] in
+            let id = item["code"] as? String ?? ""
+            return [
+                "id": id,
+                "text": web.language == .english
+                    ? item["textEnglish"] as? String ?? item["text"] as? String ?? ""
+                    : item["text"] as? String ?? "",
+                "yes": answers[id] == "yes", "no": answers[id] == "no",
+                "error": errors["answers." + id] as Any,
+            ]
+        }
+        return web.render(
+            "screening",
+            [
+                "appointment": appointment.uuidString.lowercased(), "session": session ?? "",
+                "version": checklist["version"] ?? "", "checklistTitle": checklist["title"] ?? "",
+                "questions": questions, "errors": errors,
+                "values": answers,
+            ],
+            status: errors.isEmpty ? .ok : .badRequest
+        )
+    }
+
+    func screen(_ web: WebPage, _ fields: [String: String], appointment: UUID) async throws -> Response {
+        let session = fields["session", default: ""]
+        var answers: [String: Any] = [:]
+        var errors: [String: String] = [:]
+        for (name, value) in fields where name.hasPrefix("q_") {
+            answers[String(name.dropFirst(2))] = value == "yes"
+        }
+        if fields["consent"] != "yes" { errors["consent"] = web.t("consentNeeded") }
+        var vitals: [String: Any] = [:]
+        if let text = fields["temperature"], !text.isEmpty {
+            if let value = Double(text.replacingOccurrences(of: ",", with: ".")), (30...45).contains(value) {
+                vitals["temperatureCelsius"] = value
+            } else {
+                errors["temperature"] = web.t("temperatureInvalid")
+            }
+        }
+        let echo = fields.filter { $0.key.hasPrefix("q_") }.reduce(into: [String: String]()) {
+            $0[String($1.key.dropFirst(2))] = $1.value
+        }
+        guard errors.isEmpty else {
+            return try await screeningForm(
+                web,
+                appointment: appointment,
+                session: session,
+                errors: errors,
+                answers: echo
+            )
+        }
+        var body: [String: Any] = ["answers": answers, "consent": true]
+        if let version = fields["version"], !version.isEmpty { body["checklistVersion"] = version }
+        if !vitals.isEmpty { body["vitals"] = vitals }
+        let answer = try await api.call(
+            .post,
+            "/api/v1/appointments/\(appointment.uuidString.lowercased())/screening",
+            json: body
+        )
+        guard answer.ok else {
+            if answer.status == .forbidden || answer.status == .unauthorized { return refused(web, answer) }
+            var mapped = answer.fieldErrors
+            if mapped.isEmpty { mapped["answers"] = answer.message }
+            if mapped["answers"] == nil, mapped.keys.allSatisfy({ !$0.hasPrefix("answers.") }) {
+                mapped["answers"] = answer.message
+            }
+            return try await screeningForm(
+                web,
+                appointment: appointment,
+                session: session,
+                errors: mapped,
+                answers: echo
+            )
+        }
+        let outcome = answer.object["outcome"] as? String ?? ""
+        let reasons = (answer.object["reasons"] as? [String] ?? []).joined(separator: "; ")
+        return web.render(
+            "screened",
+            [
+                "session": session, "appointment": appointment.uuidString.lowercased(),
+                "outcome": web.t("outcome_" + outcome), "eligible": outcome == "eligible" || outcome == "caution",
+                "reasons": reasons,
+            ]
+        )
+    }
+
+    func doseForm(
+        _ web: WebPage,
+        appointment: UUID,
+        session: String?,
+        values: [String: String],
+        errors: [String: String]
+    ) async throws -> Response {
+        var lots: [[String: Any]] = []
+        var product = ""
+        if let session, UUID(uuidString: session) != nil {
+            let info = try await api.call(.get, "/api/v1/sessions/\(session)")
+            guard info.ok else { return refused(web, info) }
+            product = info.object["productCode"] as? String ?? ""
+            let stock = try await api.call(.get, "/api/v1/sessions/\(session)/stock")
+            for line in stock.ok ? stock.items : [] {
+                lots.append(["lot": line["lotNumber"] ?? "", "expiry": line["expiry"] ?? ""])
+            }
+        }
+        return web.render(
+            "dose",
+            [
+                "appointment": appointment.uuidString.lowercased(), "session": session ?? "",
+                "product": Self.productName(product), "lots": lots, "values": values, "errors": errors,
+                "primary": values["kind", default: "primary"] == "primary", "booster": values["kind"] == "booster",
+                "additional": values["kind"] == "additional",
+            ],
+            status: errors.isEmpty ? .ok : .badRequest
+        )
+    }
+
+    func dose(_ web: WebPage, _ fields: [String: String], appointment: UUID) async throws -> Response {
+        let session = fields["session", default: ""]
+        var values: [String: String] = [:]
+        for name in ["lotNumber", "lotExpiry", "doseNumber", "kind", "injectionSite"] {
+            values[name] = fields[name, default: ""].trimmingCharacters(in: .whitespaces)
+        }
+        var errors: [String: String] = [:]
+        if values["lotNumber", default: ""].isEmpty { errors["lotNumber"] = web.t("required") }
+        let expiry = WebPage.isoDate(values["lotExpiry", default: ""])
+        if expiry == nil { errors["lotExpiry"] = web.t("dateInvalid") }
+        let number = Int(values["doseNumber", default: ""])
+        if number == nil || !(1...10).contains(number!) { errors["doseNumber"] = web.t("doseNumberInvalid") }
+        guard errors.isEmpty, let expiry, let number else {
+            return try await doseForm(web, appointment: appointment, session: session, values: values, errors: errors)
+        }
+        var body: [String: Any] = [
+            "lotNumber": values["lotNumber"]!, "lotExpiry": expiry, "doseNumber": number,
+            "kind": values["kind", default: "primary"].isEmpty ? "primary" : values["kind"]!,
+        ]
+        if let site = values["injectionSite"], !site.isEmpty { body["injectionSite"] = site }
+        let answer = try await api.call(
+            .post,
+            "/api/v1/appointments/\(appointment.uuidString.lowercased())/dose",
+            json: body
+        )
+        guard answer.ok else {
+            if answer.status == .forbidden || answer.status == .unauthorized { return refused(web, answer) }
+            var mapped: [String: String] = [:]
+            for (field, message) in answer.fieldErrors {
+                mapped[["lotNumber", "lotExpiry", "doseNumber", "kind"].contains(field) ? field : "lotNumber"] =
+                    message
+            }
+            if mapped.isEmpty { mapped["lotNumber"] = answer.message }
+            return try await doseForm(web, appointment: appointment, session: session, values: values, errors: mapped)
+        }
+        return Self.redirect("/app/site?session=\(session)")
+    }
+
+    func observe(_ web: WebPage, _ fields: [String: String], appointment: UUID) async throws -> Response {
+        let session = fields["session", default: ""]
+        let reactions = fields["reactions", default: ""].split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }.filter { !$0.isEmpty }
+        let answer = try await api.call(
+            .post,
+            "/api/v1/appointments/\(appointment.uuidString.lowercased())/observation",
+            json: ["reactions": reactions]
+        )
+        guard answer.ok else {
+            if answer.status == .forbidden || answer.status == .unauthorized { return refused(web, answer) }
+            return try await siteConsole(web, notice: nil, errors: ["observation": answer.message], session: session)
+        }
+        return Self.redirect("/app/site?session=\(session)")
+    }
+
+    // MARK: Venues
+
+    func venues(_ web: WebPage, values: [String: String], errors: [String: String]) async throws -> Response {
+        let mine = try await api.call(.get, "/api/v1/venues")
+        guard mine.ok else { return refused(web, mine) }
+        let items = mine.items.map { venue -> [String: Any] in
+            [
+                "id": venue["id"] ?? "", "name": venue["name"] ?? "", "address": venue["address"] ?? "",
+                "url": venue["checkInUrl"] ?? "",
+            ]
+        }
+        let kinds = [
+            "restaurant", "cafe", "market", "shop", "supermarket", "office", "factory", "school", "hospital",
+            "religious", "transport", "event", "other",
+        ]
+        return web.render(
+            "venues",
+            [
+                "venues": items, "hasVenues": !items.isEmpty, "values": values, "errors": errors,
+                "kinds": kinds.map { ["code": $0, "name": web.t("venue_" + $0), "selected": values["kind"] == $0] },
+            ],
+            status: errors.isEmpty ? .ok : .badRequest
+        )
+    }
+
+    func registerVenue(_ web: WebPage, _ fields: [String: String]) async throws -> Response {
+        var values: [String: String] = [:]
+        for name in ["name", "kind", "unitCode", "address", "ownerName", "ownerPhone"] {
+            values[name] = fields[name, default: ""].trimmingCharacters(in: .whitespaces)
+        }
+        var errors: [String: String] = [:]
+        for name in ["name", "kind", "unitCode", "address", "ownerName"] where values[name, default: ""].isEmpty {
+            errors[name] = web.t("required")
+        }
+        if let phone = values["ownerPhone"], !phone.isEmpty, (try? PhoneNumber.normalise(phone).get()) == nil {
+            errors["ownerPhone"] = web.t("phoneInvalid")
+        }
+        guard errors.isEmpty else { return try await venues(web, values: values, errors: errors) }
+        var body: [String: Any] = values.filter { !$0.value.isEmpty }
+        if body["ownerPhone"] == nil, let phone = web.principal?.phone { body["ownerPhone"] = phone }
+        let answer = try await api.call(.post, "/api/v1/venues", json: body)
+        guard answer.ok else {
+            if answer.status == .forbidden || answer.status == .unauthorized { return refused(web, answer) }
+            var mapped: [String: String] = [:]
+            for (field, message) in answer.fieldErrors {
+                mapped[values.keys.contains(field) ? field : "name"] = message
+            }
+            if mapped.isEmpty { mapped["name"] = answer.message }
+            return try await venues(web, values: values, errors: mapped)
+        }
+        return Self.redirect("/app/venues")
+    }
+
+    func visitors(_ web: WebPage, venue: UUID) async throws -> Response {
+        let answer = try await api.call(.get, "/api/v1/venues/\(venue.uuidString.lowercased())/visitors")
+        guard answer.ok else { return refused(web, answer) }
+        let rows = answer.items.map { visit -> [String: Any] in
+            [
+                "name": visit["name"] ?? visit["visitorName"] ?? "", "phone": visit["phone"] ?? "",
+                "arrived": web.dateTime(visit["checkedInAt"] as? String ?? visit["arrivedAt"] as? String),
+                "left": web.dateTime(visit["checkedOutAt"] as? String ?? visit["leftAt"] as? String),
+            ]
+        }
+        return web.render("visitors", ["rows": rows, "hasRows": !rows.isEmpty])
+    }
+
+    // MARK: Dashboards
+
+    static let dashboardViews = DashboardView.allCases.map(\.rawValue)
+
+    func dashboard(_ web: WebPage, _ request: Request) async throws -> Response {
+        let view = Self.query(request, "view") ?? "coverage"
+        guard Self.dashboardViews.contains(view) else {
+            return web.render("message", ["heading": web.t("notFound"), "text": view], status: .notFound)
+        }
+        var path = "/api/v1/dashboards/\(view)"
+        var query: [String] = []
+        // The caller's own unit unless another is asked for (the API refuses one outside the scope).
+        let own: String =
+            switch web.principal?.scope {
+            case .unit(let code)?: code
+            default: "VN"
+            }
+        let asked = Self.query(request, "unit").flatMap { $0.isEmpty ? nil : $0 } ?? own
+        guard asked.count <= 5, asked.allSatisfy({ $0.isASCII && ($0.isNumber || $0.isLetter) }) else {
+            return web.render("message", ["heading": web.t("notFound"), "text": asked], status: .badRequest)
+        }
+        query.append("unit=\(asked)")
+        if !query.isEmpty { path += "?" + query.joined(separator: "&") }
+        let answer = try await api.call(.get, path)
+        guard answer.ok else { return refused(web, answer) }
+        let table = answer.object
+        let specs = table["columns"] as? [[String: Any]] ?? []
+        let keys = specs.map { $0["name"] as? String ?? "" }
+        let columns = specs.map { web.label($0["label"] as? String ?? "") }
+        let rows = (table["rows"] as? [[String]] ?? [])
+        let unitKey = keys.firstIndex(of: "unitCode")
+        let rendered = rows.map { row -> [String: Any] in
+            var item: [String: Any] = ["cells": row.map { $0.isEmpty ? "–" : $0 }]
+            if let unitKey, unitKey < row.count, view == "coverage" || view == "dropout" {
+                item["drill"] = "/app/dashboards?view=\(view)&unit=\(row[unitKey])"
+            }
+            return item
+        }
+        let unit = table["unit"] as? [String: Any] ?? [:]
+        let parent = table["parent"] as? [String: Any]
+        return web.render(
+            "dashboard",
+            [
+                "title": web.t("view_" + view), "unitName": unit["name"] ?? "", "unitCode": unit["code"] ?? "",
+                "parent": parent.flatMap { reachable($0["code"] as? String, by: web.principal) ? $0 : nil }.map {
+                    ["href": "/app/dashboards?view=\(view)&unit=\($0["code"] ?? "")", "name": $0["name"] ?? ""]
+                }
+                    as Any,
+                "columns": columns, "rows": rendered, "hasRows": !rendered.isEmpty,
+                "chart": DashboardChart.svg(keys: keys, titles: columns, rows: rows) as Any,
+                "views": Self.dashboardViews.map { name in
+                    [
+                        "name": web.t("view_" + name), "current": name == view,
+                        "href": "/app/dashboards?view=\(name)&unit=\(unit["code"] ?? "")",
+                    ] as [String: Any]
+                },
+                "csv": "/api/v1/dashboards/\(view)?unit=\(unit["code"] ?? "")&format=csv",
+                "xlsx": "/api/v1/dashboards/\(view)?unit=\(unit["code"] ?? "")&format=xlsx",
+            ]
+        )
+    }
+
+}
