@@ -188,6 +188,15 @@ extension APIHandler {
         return .ok(.init(body: .json(.init(session))))
     }
 
+    func listSessions(_ input: Operations.ListSessions.Input) async throws -> Operations.ListSessions.Output {
+        let actor = try actor(reason: "sessions of the day")
+        let day = try input.query.date.map { try date($0, field: "date") } ?? LocalDate(at: campaign.clock.now())
+        let found = try await campaign.sessions(on: day, by: actor)
+        return .ok(
+            .init(body: .json(.init(items: found.map { .init(session: .init($0.0), facilityName: $0.1.name) })))
+        )
+    }
+
     func inviteToSession(_ input: Operations.InviteToSession.Input) async throws -> Operations.InviteToSession.Output {
         guard case .json(let body) = input.body else { throw AppError.unsupportedMediaType }
         let actor = try actor(reason: "invitations")
@@ -216,7 +225,26 @@ extension APIHandler {
             limit: limit,
             by: actor
         )
-        return .ok(.init(body: .json(.init(items: found.map { .init($0, showCode: true) }))))
+        var names: [Person.ID: Person] = [:]
+        for id in Set(found.map(\.personID)) { names[id] = try await campaign.people.find(id) }
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        items: found.map { appointment in
+                            var item = Components.Schemas.Appointment(appointment, showCode: true)
+                            if let person = names[appointment.personID] {
+                                item.person = .init(
+                                    fullName: person.fullName,
+                                    dateOfBirth: person.dateOfBirth.description
+                                )
+                            }
+                            return item
+                        }
+                    )
+                )
+            )
+        )
     }
 
     func listMyAppointments(
@@ -224,7 +252,35 @@ extension APIHandler {
     ) async throws -> Operations.ListMyAppointments.Output {
         let actor = try actor(reason: "own appointments")
         let found = try await campaign.myAppointments(by: actor)
-        return .ok(.init(body: .json(.init(items: found.map { .init($0, showCode: true) }))))
+        var sessions: [UUID: (VaccinationSession, CampaignFacility?)] = [:]
+        for id in Set(found.map(\.sessionID)) {
+            guard let session = try await campaign.store.session(id: id) else { continue }
+            sessions[id] = (session, try await campaign.store.facility(id: session.facilityID))
+        }
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        items: found.map { appointment in
+                            var item = Components.Schemas.Appointment(appointment, showCode: true)
+                            if let (session, facility) = sessions[appointment.sessionID],
+                                let slot = session.slots.first(where: { $0.index == appointment.slotIndex })
+                            {
+                                item.session = .init(
+                                    date: session.date.description,
+                                    start: slot.startsAt,
+                                    end: slot.endsAt,
+                                    facilityId: session.facilityID,
+                                    facilityName: facility?.name ?? session.facilityID,
+                                    productCode: session.productCode
+                                )
+                            }
+                            return item
+                        }
+                    )
+                )
+            )
+        )
     }
 
     func listMyPeople(_ input: Operations.ListMyPeople.Input) async throws -> Operations.ListMyPeople.Output {

@@ -46,6 +46,7 @@ public enum Policy {
         "saveFacility": [.districtOfficial, .provinceOfficial, .systemAdmin],
         "planSession": [.facilityAdmin, .districtOfficial, .systemAdmin],
         "getVaccinationSession": [.vaccinator, .facilityAdmin, .districtOfficial, .systemAdmin],
+        "listSessions": [.vaccinator, .facilityAdmin, .districtOfficial, .systemAdmin],
         "inviteToSession": [.facilityAdmin, .districtOfficial, .systemAdmin],
         "listSessionAppointments": staffWithPeople,
         "checkIn": staffWithPeople,

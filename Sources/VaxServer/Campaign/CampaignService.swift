@@ -297,6 +297,23 @@ public struct CampaignService: Sendable {
         return (session, facility)
     }
 
+    /// The sessions held on `date` at the facilities in the caller's scope, with their facilities.
+    public func sessions(on date: LocalDate, by actor: Actor) async throws -> [(VaccinationSession, CampaignFacility)] {
+        var found: [(VaccinationSession, CampaignFacility)] = []
+        for id in try await store.sessionIDs(on: date, limit: 2000) {
+            guard let session = try await store.session(id: id) else { continue }
+            let facility = try await requireFacility(session.facilityID)
+            do {
+                try await authorizeFacilityUnit(facility.unitCode, by: actor.principal, facilityID: facility.id)
+            } catch let error as AppError where error.status == .forbidden {
+                continue
+            }
+            found.append((session, facility))
+            if found.count == 200 { break }
+        }
+        return found
+    }
+
     /// Invites the next registrants of the facility's catchment into the session's free slots: by
     /// priority group, then registration time. Each gets an SMS with the slot and a check-in code.
     public func invite(session id: UUID, limit: Int, by actor: Actor) async throws -> [Appointment] {

@@ -37,7 +37,9 @@ enum WebAssets {
         .status.green{background:#1e7b3a;color:#fff;border-color:#14532d}
         .status.yellow{background:#fcd34d;color:#1a1a1a;border-color:#a16207}
         .status.none{background:#e5e7eb;color:#1a1a1a;border-color:#6b7280}
-        img.qr{width:100%;max-width:18rem;height:auto;image-rendering:pixelated;background:#fff;border:1px solid #d0d4da}
+        code,p{overflow-wrap:anywhere}
+        td{overflow-wrap:break-word}
+        img.qr{width:100%;max-width:20rem;height:auto;image-rendering:pixelated;background:#fff;border:1px solid #d0d4da}
         .grid{display:grid;gap:1rem;grid-template-columns:repeat(auto-fit,minmax(15rem,1fr))}
         ul.board{list-style:none;padding:0;margin:0}
         ul.board li{background:#fff;border:1px solid #d0d4da;border-left:6px solid #0b5394;border-radius:6px;padding:.5rem .75rem;margin:.5rem 0}

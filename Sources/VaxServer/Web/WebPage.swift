@@ -93,8 +93,12 @@ struct WebPage {
         context["errors"] = values["errors"] ?? [String: String]()
         context["values"] = values["values"] ?? [String: String]()
         let html = library.render(Self.clean(context) ?? [:], withTemplate: template) ?? ""
+        // A form shown again with its messages is the page the person asked for, not a failed load (which
+        // the browser would report as an error); refusals keep their status.
+        let shown: HTTPResponse.Status =
+            [.badRequest, .unauthorized, .conflict, .unprocessableContent].contains(status) ? .ok : status
         return Response(
-            status: status,
+            status: shown,
             headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "private, no-store"],
             body: .init(byteBuffer: ByteBuffer(string: html))
         )

@@ -37,6 +37,8 @@ struct WebPages: Sendable {
             Self.asset(WebAssets.manifest, type: "application/manifest+json")
         }
         router.get("/app/icon.svg") { _, _ in Self.asset(WebAssets.icon, type: "image/svg+xml") }
+        // Browsers ask for it on pages without an icon link (the poster, the check-in page).
+        router.get("/favicon.ico") { _, _ in Self.asset(WebAssets.icon, type: "image/svg+xml") }
         router.get("/app/sw.js") { _, _ in Self.asset(WebAssets.serviceWorker, type: "text/javascript; charset=utf-8") }
         router.get("/app") { request, _ in try await page(request) { try await home($0) } }
         router.get("/app/sign-in") { request, _ in
@@ -357,10 +359,15 @@ struct WebPages: Sendable {
         let mfa = fields["mfaToken", default: ""]
         let code = fields["code", default: ""].trimmingCharacters(in: .whitespaces)
         let isTOTP = code.count == 6 && code.allSatisfy { $0.isASCII && $0.isNumber }
-        guard !code.isEmpty else {
+        // A TOTP code is 6 digits; a recovery code is three groups of four letters or digits.
+        let isRecovery = code.count == 14 && code.split(separator: "-").map(\.count) == [4, 4, 4]
+        guard isTOTP || isRecovery else {
             return web.render(
                 "staff",
-                ["stepCode": true, "mfaToken": mfa, "errors": ["code": web.t("required")]],
+                [
+                    "stepCode": true, "mfaToken": mfa,
+                    "errors": ["code": web.t(code.isEmpty ? "required" : "totpInvalid")],
+                ],
                 status: .badRequest
             )
         }
@@ -433,8 +440,13 @@ struct WebPages: Sendable {
         }
         let items = appointments.items.map { item -> [String: Any] in
             let state = item["state"] as? String ?? ""
+            let session = item["session"] as? [String: Any] ?? [:]
             return [
                 "person": names[item["personId"] as? String ?? ""] ?? "",
+                "when": session.isEmpty
+                    ? "" : "\(web.date(session["date"] as? String)) \(session["start"] ?? "")–\(session["end"] ?? "")",
+                "where": session["facilityName"] ?? "",
+                "product": Self.productName(session["productCode"] as? String ?? ""),
                 "state": web.t("state_" + state),
                 "stateCode": state,
                 "slot": item["slot"] ?? "",
@@ -568,7 +580,27 @@ struct WebPages: Sendable {
         var values: [String: Any] = [
             "session": sessionID, "errors": errors, "notice": notice as Any, "hasNotice": notice != nil,
         ]
-        if !sessionID.isEmpty {
+        if sessionID.isEmpty {
+            // Today's sessions at the caller's facilities.
+            let today = try await api.call(.get, "/api/v1/sessions")
+            guard today.ok else { return refused(web, today) }
+            let sessions = today.items.compactMap { item -> [String: Any]? in
+                guard let session = item["session"] as? [String: Any], let id = session["id"] as? String else {
+                    return nil
+                }
+                let slots = (session["slots"] as? [[String: Any]] ?? []).map {
+                    "\($0["start"] ?? "")–\($0["end"] ?? "")"
+                }
+                return [
+                    "id": id, "facility": item["facilityName"] ?? "",
+                    "product": Self.productName(session["productCode"] as? String ?? ""),
+                    "slots": slots.joined(separator: ", "),
+                ]
+            }
+            values["today"] = sessions
+            values["hasToday"] = !sessions.isEmpty
+            values["noToday"] = sessions.isEmpty
+        } else {
             guard UUID(uuidString: sessionID) != nil else {
                 values["errors"] = ["session": web.t("sessionInvalid")]
                 return web.render("site", values, status: .badRequest)
@@ -584,14 +616,23 @@ struct WebPages: Sendable {
             let list = try await api.call(.get, "/api/v1/sessions/\(sessionID)/appointments")
             guard list.ok else { return refused(web, list) }
             let now = clock.now()
+            var slotTimes: [Int: String] = [:]
+            for slot in info.object["slots"] as? [[String: Any]] ?? [] {
+                if let index = slot["index"] as? Int {
+                    slotTimes[index] = "\(slot["start"] ?? "")–\(slot["end"] ?? "")"
+                }
+            }
             var rows: [[String: Any]] = []
             var observing: [[String: Any]] = []
             for item in list.items {
                 let state = item["state"] as? String ?? ""
                 let id = item["id"] as? String ?? ""
                 let actions = item["allowedActions"] as? [String] ?? []
+                let person = item["person"] as? [String: Any] ?? [:]
                 rows.append([
-                    "id": id, "slot": item["slot"] ?? "", "code": item["checkInCode"] ?? "",
+                    "id": id, "slot": (item["slot"] as? Int).flatMap { slotTimes[$0] } ?? "",
+                    "code": item["checkInCode"] ?? "",
+                    "name": person["fullName"] ?? "", "birth": web.date(person["dateOfBirth"] as? String),
                     "state": web.t("state_" + state), "stateCode": state,
                     "canScreen": state == "checked_in", "canDose": state == "screened",
                     "walkIn": item["walkIn"] as? Bool ?? false,
@@ -603,7 +644,7 @@ struct WebPages: Sendable {
                         ?? (item["updatedAt"] as? String).flatMap(WebPage.instant).map { $0.addingTimeInterval(1800) }
                     let endsAt = ends ?? now.addingTimeInterval(1800)
                     observing.append([
-                        "id": id, "code": item["checkInCode"] ?? "",
+                        "id": id, "code": item["checkInCode"] ?? "", "name": person["fullName"] ?? "",
                         "endsAt": ISO8601DateFormatter().string(from: endsAt),
                         "endsLabel": web.time(endsAt),
                         "minutesLeft": max(0, Int(endsAt.timeIntervalSince(now) / 60)),

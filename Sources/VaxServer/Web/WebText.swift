@@ -37,6 +37,10 @@ enum WebText {
             "Số điện thoại Việt Nam gồm 10 chữ số, ví dụ 0912 345 678.",
             "A Vietnamese phone number has 10 digits, e.g. 0912 345 678."
         ),
+        "totpInvalid": (
+            "Nhập 6 chữ số từ ứng dụng xác thực, hoặc một mã khôi phục dạng xxxx-xxxx-xxxx.",
+            "Type the 6 digits from the authenticator, or a recovery code like xxxx-xxxx-xxxx."
+        ),
         "codeInvalid": ("Mã gồm đúng 6 chữ số.", "The code is exactly 6 digits."),
         "dateInvalid": ("Ngày theo dạng ngày/tháng/năm, ví dụ 15/03/1987.", "A date as dd/mm/yyyy, e.g. 15/03/1987."),
         "communeInvalid": ("Mã xã/phường gồm 5 chữ số.", "A commune code has 5 digits."),
@@ -84,6 +88,10 @@ enum WebText {
         "noAppointments": ("Chưa có lịch hẹn.", "No appointment yet."),
         "person": ("Người", "Person"),
         "slot": ("Khung giờ", "Slot"),
+        "when": ("Thời gian", "When"),
+        "where": ("Địa điểm tiêm", "Where"),
+        "todaySessions": ("Buổi tiêm hôm nay", "Today's sessions"),
+        "noSessionsToday": ("Hôm nay không có buổi tiêm nào ở cơ sở của bạn.", "No session at your facilities today."),
         "checkInCode": ("Mã tiếp đón", "Check-in code"),
         "state": ("Trạng thái", "State"),
         "fullName": ("Họ và tên", "Full name"),

@@ -254,6 +254,17 @@ public struct CampaignStore: Sendable {
         }
     }
 
+    /// The ids of the sessions held on `date` (at most `limit`, by facility).
+    public func sessionIDs(on date: LocalDate, limit: Int) async throws -> [UUID] {
+        try await database.read { sql in
+            try await sql.select().column("id").from("vaccination_sessions")
+                .where("session_date", .equal, date.description)
+                .orderBy("facility_id").orderBy("id").limit(limit)
+                .all(decodingColumn: "id", as: String.self)
+                .compactMap(UUID.init(uuidString:))
+        }
+    }
+
     /// A session with its slots and bookings.
     public func session(id: UUID) async throws -> VaccinationSession? {
         try await database.read { try await Self.session(id: id, on: $0) }
