@@ -192,7 +192,7 @@ enum WebText {
         "outcome_caution": ("Tiêm thận trọng", "Vaccinate with caution"),
         "outcome_defer": ("Hoãn tiêm", "Defer"),
         "outcome_contraindicated": ("Chống chỉ định", "Contraindicated"),
-        "outcome_refer": ("Chuyển viện", "Refer to hospital"),
+        "outcome_refer_to_hospital": ("Chuyển viện", "Refer to hospital"),
         "venue_restaurant": ("Nhà hàng", "Restaurant"),
         "venue_cafe": ("Quán cà phê", "Café"),
         "venue_market": ("Chợ", "Market"),
