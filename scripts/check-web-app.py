@@ -2,7 +2,8 @@
 """Real-browser story of the web application (/app) against a running `vaxtrace serve` on a SQLite file.
 Run it with the python that scripts/browser-venv.sh prints:
 
-    check-web-app.py BASE_URL SQLITE_PATH ADMIN_TOKEN NURSE_USER NURSE_PASSWORD OFFICIAL_USER OFFICIAL_PASSWORD OUT_DIR
+    check-web-app.py BASE_URL SQLITE_PATH ADMIN_TOKEN NURSE_USER NURSE_PASSWORD OFFICIAL_USER OFFICIAL_PASSWORD
+        TRACER_USER TRACER_PASSWORD OUT_DIR
 
 In headless Chromium (Debian's /usr/bin/chromium and /usr/bin/chromedriver):
   1. a citizen signs in with a one-time code (read from the outbox table, as an operator would with
@@ -14,7 +15,9 @@ In headless Chromium (Debian's /usr/bin/chromium and /usr/bin/chromedriver):
      verifier (POST /api/v1/certificates/verify) accepts;
   4. the citizen, as a venue owner, registers a venue and prints its poster; the poster's QR, read off
      the page, opens the check-in page, which confirms the venue;
-  5. a provincial official signs in and opens a dashboard, with its chart, and drills down a unit.
+  5. a provincial official signs in and opens a dashboard, with its chart, and drills down a unit;
+  6. two visitors check in at the venue; a tracer records the first as a case, finds the citizen as a
+     contact and marks them F1, and the citizen's health book shows the warning.
 Every form is first sent with bad input, and the message must sit next to the field. Each page is
 saved as a screenshot at 360 px and 1280 px in OUT_DIR; first-load weights and console errors are
 measured. Prints one JSON report and exits 0 when the story ran to the end (the caller judges the
@@ -354,6 +357,42 @@ def story(args, report):
     citizen.driver.find_element(By.CSS_SELECTOR, "header a[hreflang='vi']").click()
     citizen.settle()
 
+    # The citizen declares their health and reports a reaction, each first with bad input.
+    citizen.by_id("declaration-link").click()
+    citizen.settle()
+    citizen.shot("citizen-declaration")
+    citizen.fill({"areas": "x" * 120, "moveFrom": "Thái Nguyên", "moveDate": "32/13/2026"})
+    citizen.submit("declaration-submit")
+    report["form_errors"]["areas"] = citizen.message_next_to("areas")
+    report["form_errors"]["moveTo"] = citizen.message_next_to("moveTo")
+    report["form_errors"]["moveDate"] = citizen.message_next_to("moveDate")
+    citizen.shot("citizen-declaration-errors")
+    citizen.fill({"areas": "", "moveFrom": "", "moveDate": ""})
+    citizen.by_id("symptom-fever").click()
+    citizen.submit("declaration-submit")
+    report["declared_notice"] = bool(citizen.driver.find_elements(By.ID, "declared"))
+    citizen.by_id("reaction-link").click()
+    citizen.settle()
+    citizen.fill({"onsetDate": "99/99/2026", "onsetTime": "25:00"})
+    citizen.submit("reaction-submit")
+    report["form_errors"]["events"] = citizen.message_next_to("events")
+    report["form_errors"]["onsetDate"] = citizen.message_next_to("onsetDate")
+    report["form_errors"]["onsetTime"] = citizen.message_next_to("onsetTime")
+    report["form_errors"]["outcome"] = citizen.message_next_to("outcome")
+    citizen.shot("citizen-reaction-errors")
+    citizen.by_id("event-fever").click()
+    # The reaction started after the dose: in a later minute than the one the dose was given in.
+    def vietnam_now():
+        return datetime.datetime.utcnow() + datetime.timedelta(hours=7)
+    while vietnam_now().strftime("%d/%m/%Y %H:%M") in report["dose_dates"]:
+        time.sleep(2)
+    onset = vietnam_now()
+    citizen.fill({"onsetDate": onset.strftime("%d/%m/%Y"), "onsetTime": onset.strftime("%H:%M"),
+                  "outcome": "recovering"})
+    citizen.submit("reaction-submit")
+    report["reported_notice"] = bool(citizen.driver.find_elements(By.ID, "reported"))
+    citizen.shot("citizen-reaction-reported")
+
     # 4. The venue, its poster, and the check-in page the poster's QR opens.
     citizen.open(base + "/app/venues")
     citizen.shot("venues-empty")
@@ -379,6 +418,19 @@ def story(args, report):
         lambda d: d.find_element(By.ID, "venue").get_attribute("data-valid"))
     report["check_in_page"] = {"valid": state, "venue": visitor.by_id("venue").text}
     visitor.shot("venue-check-in-page")
+    # Two visitors check in there: one who will test positive, and the citizen.
+    checked = []
+    for name, number in (("Trần Thị Khách", "0987 654 321"), ("Nguyễn Văn Bình", phone)):
+        visitor.driver.get("about:blank")
+        visitor.open(poster_url)
+        WebDriverWait(visitor.driver, 15).until(lambda d: d.find_element(By.ID, "venue").get_attribute("data-valid"))
+        visitor.fill({"name": name, "phone": number})
+        visitor.by_id("submit").click()
+        checked.append(WebDriverWait(visitor.driver, 15).until(
+            lambda d: d.find_element(By.ID, "message").get_attribute("class") or None))
+        visitor.collect_console()
+    report["visitor_check_ins"] = checked
+    visitor.shot("venue-checked-in")
 
     # 5. The provincial official's dashboard.
     official = Browser("official", args.out_dir, report)
@@ -407,11 +459,37 @@ def story(args, report):
     official.open(base + "/app/me")
     report["official_on_citizen_page"] = official.driver.find_element(By.TAG_NAME, "h1").text
 
+    # 6. The tracer records the first visitor as a case, finds the citizen as a contact and marks them F1;
+    # the citizen's health book shows the warning.
+    tracer = Browser("tracer", args.out_dir, report)
+    report["browsers"].append(tracer)
+    staff_sign_in(tracer, base, args.tracer_user, args.tracer_password, "tracer", report, "tracer")
+    report["tracer_home"] = tracer.driver.current_url.replace(base, "")
+    tracer.shot("tracing-form")
+    tracer.fill({"name": "Trần Thị Khách", "phone": "0987", "testDate": today.strftime("%d/%m/%Y")})
+    tracer.submit("case-submit")
+    report["form_errors"]["casePhone"] = tracer.message_next_to("phone")
+    tracer.fill({"phone": "0987 654 321", "unitCode": "05692"})
+    tracer.submit("case-submit")
+    rows = tracer.driver.find_elements(By.CSS_SELECTOR, "#contacts tbody tr")
+    report["contacts"] = [[c.text for c in r.find_elements(By.TAG_NAME, "td")[:3]] for r in rows]
+    report["warnings_queued_ms"] = tracer.by_id("queued-ms").text if tracer.driver.find_elements(By.ID, "queued-ms") else None
+    tracer.shot("tracing-case")
+    if rows:
+        tracer.driver.find_element(By.CSS_SELECTOR, "#contacts form button").click()
+        tracer.settle()
+    report["contact_statuses"] = [r.get_attribute("data-status") for r in
+                                  tracer.driver.find_elements(By.CSS_SELECTOR, "#contacts tbody tr")]
+    tracer.shot("tracing-case-f1")
+    citizen.open(base + "/app/me")
+    report["citizen_warnings"] = [e.text for e in citizen.driver.find_elements(By.CSS_SELECTOR, "#warnings li")]
+    citizen.shot("citizen-health-book-warning")
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     for name in ("base_url", "database", "admin_token", "nurse_user", "nurse_password", "official_user",
-                 "official_password", "out_dir"):
+                 "official_password", "tracer_user", "tracer_password", "out_dir"):
         parser.add_argument(name)
     args = parser.parse_args()
     os.makedirs(args.out_dir, exist_ok=True)

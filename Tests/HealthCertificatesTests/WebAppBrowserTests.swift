@@ -35,6 +35,7 @@ import Testing
             // Staff accounts are made the way an operator makes them: `vaxtrace users create`.
             for (user, role, password) in [
                 ("nurse.lan", "vaccinator", "Tiem-chung-2026!"), ("leader.tn", "province_official", "Bao-cao-2026-tn!"),
+                ("tracer.hoa", "tracer", "Truy-vet-2026-tn!"),
             ] {
                 let made = try PythonCrossCheckTests.run(
                     "/bin/bash",
@@ -50,7 +51,7 @@ import Testing
                 python,
                 [
                     root.appendingPathComponent("scripts/check-web-app.py").path, base, database, admin, "nurse.lan",
-                    "Tiem-chung-2026!", "leader.tn", "Bao-cao-2026-tn!", output.path,
+                    "Tiem-chung-2026!", "leader.tn", "Bao-cao-2026-tn!", "tracer.hoa", "Truy-vet-2026-tn!", output.path,
                 ]
             )
             let report = try #require(
@@ -69,7 +70,8 @@ import Testing
         for field in [
             "phone", "code", "dateOfBirth", "nationalId", "priorityGroup", "sex", "nurse_password", "nurse_totp",
             "checkin", "consent", "lotExpiry", "venueName", "venueKind", "ownerPhone", "official_password",
-            "official_totp",
+            "official_totp", "areas", "events", "onsetDate", "onsetTime", "outcome", "tracer_password", "tracer_totp",
+            "casePhone", "moveTo", "moveDate",
         ] {
             #expect(!((errors[field] as? String) ?? "").isEmpty, "no message next to \(field): \(errors)")
         }
@@ -131,6 +133,21 @@ import Testing
         #expect(counted == [["05692", "1"], ["19", "1"]], "\(counted)")
         #expect(!((report["drill_down_unit"] as? String) ?? "").isEmpty)
         #expect(report["official_on_citizen_page"] as? String == "Không có quyền")
+
+        // The declaration, the reaction report, the visitors, and the tracer's case with its F1.
+        #expect(report["declared_notice"] as? Bool == true)
+        #expect(report["reported_notice"] as? Bool == true)
+        #expect(report["visitor_check_ins"] as? [String] == ["ok", "ok"], "\(report["visitor_check_ins"] ?? "")")
+        #expect(report["tracer_home"] as? String == "/app/tracing")
+        let contacts = report["contacts"] as? [[String]] ?? []
+        #expect(contacts.map { [$0[0], $0[1]] } == [["Nguyễn Văn Bình", "+84912345678"]], "\(contacts)")
+        #expect(Double(report["warnings_queued_ms"] as? String ?? "") != nil)
+        #expect(report["contact_statuses"] as? [String] == ["f1"])
+        let warnings = report["citizen_warnings"] as? [String] ?? []
+        #expect(
+            warnings.count == 1 && warnings[0].contains("Quán Cà Phê Đồi Chè") && warnings[0].contains("F1"),
+            "\(warnings)"
+        )
 
         // First-load weights, console errors, narrow screens, screenshots.
         let weights = report["weights"] as? [String: Int] ?? [:]

@@ -100,7 +100,12 @@ import VaxTestSupport
             #expect(checked.text.contains(#"aria-invalid="true""#))
 
             // A page refuses a role its operations refuse; nobody signed in is sent to sign in.
-            let site = try await client.send(.get, "/app/site", token: nil, headers: [.cookie: "vax_session=\(session)"])
+            let site = try await client.send(
+                .get,
+                "/app/site",
+                token: nil,
+                headers: [.cookie: "vax_session=\(session)"]
+            )
             #expect(site.status == .forbidden)
             #expect(site.text.contains("Không có quyền"))
             let nurseOnDashboards = try await client.send(.get, "/app/dashboards", token: TestTokens.vaccinator)

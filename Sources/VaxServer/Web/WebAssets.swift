@@ -18,6 +18,7 @@ enum WebAssets {
         fieldset{border:1px solid #d0d4da;border-radius:6px;margin:.75rem 0;padding:.5rem .75rem}
         fieldset label{display:inline;font-weight:400;margin:0 1rem 0 .25rem}
         legend{font-weight:600}
+        p>input[type=checkbox]+label,p>input[type=radio]+label{display:inline;font-weight:400;margin:0 0 0 .25rem}
         input[type=text],input[type=tel],input[type=password],input[type=number],select{width:100%;max-width:28rem;font:inherit;padding:.5rem;border:1px solid #6b7280;border-radius:4px;background:#fff;color:#1a1a1a}
         input[aria-invalid=true],select[aria-invalid=true]{border:2px solid #b00020}
         .hint{color:#4b5563;font-size:.9rem;margin:.15rem 0}

@@ -77,6 +77,7 @@ struct WebPage {
         context["csrf"] = csrfToken ?? ""
         context["signedIn"] = principal != nil
         context["isCitizen"] = principal?.role == .citizen
+        context["isTracer"] = principal?.role == .tracer
         context["isSite"] = principal.map { [.vaccinator, .facilityAdmin, .systemAdmin].contains($0.role) } ?? false
         context["isOfficial"] =
             principal.map {

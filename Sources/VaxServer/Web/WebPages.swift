@@ -88,6 +88,39 @@ struct WebPages: Sendable {
                 )
             }
         }
+        router.get("/app/me/reaction") { request, _ in
+            try await page(request, signedIn: true) { try await reactionForm($0, values: [:], errors: [:]) }
+        }
+        router.post("/app/me/reaction") { request, _ in
+            try await form(request, signedIn: true) { try await reportReaction($0, $1) }
+        }
+        router.get("/app/me/declaration") { request, _ in
+            try await page(request, signedIn: true) { $0.render("declaration", ["values": [String: String]()]) }
+        }
+        router.post("/app/me/declaration") { request, _ in
+            try await form(request, signedIn: true) { try await declare($0, $1) }
+        }
+        router.get("/app/tracing") { request, _ in
+            try await page(request, signedIn: true) { try await tracing($0, values: [:], errors: [:]) }
+        }
+        router.post("/app/tracing") { request, _ in
+            try await form(request, signedIn: true) { try await recordCase($0, $1) }
+        }
+        router.get("/app/tracing/cases/:case") { request, context in
+            try await page(request, signedIn: true) {
+                try await tracingCase($0, id: try context.parameters.require("case", as: UUID.self), errors: [:])
+            }
+        }
+        router.post("/app/tracing/cases/:case/contacts/:contact/f1") { request, context in
+            try await form(request, signedIn: true) {
+                try await markF1(
+                    $0,
+                    $1,
+                    id: try context.parameters.require("case", as: UUID.self),
+                    contact: try context.parameters.require("contact", as: UUID.self)
+                )
+            }
+        }
         router.get("/app/site") { request, _ in
             try await page(request, signedIn: true) { try await siteConsole($0, notice: nil, errors: [:]) }
         }
@@ -267,6 +300,7 @@ struct WebPages: Sendable {
         case .citizen: return Self.redirect("/app/me")
         case .vaccinator, .facilityAdmin: return Self.redirect("/app/site")
         case .venueOwner, .venueStaff: return Self.redirect("/app/venues")
+        case .tracer: return Self.redirect("/app/tracing")
         default: return Self.redirect("/app/dashboards")
         }
     }
@@ -455,11 +489,22 @@ struct WebPages: Sendable {
                 "updated": web.dateTime(item["updatedAt"] as? String),
             ]
         }
+        let exposures = try await api.call(.get, "/api/v1/me/exposure-warnings")
+        let warnings = (exposures.ok ? exposures.items : []).map { item -> [String: Any] in
+            [
+                "venue": item["venueName"] ?? "",
+                "from": web.dateTime(item["contactStart"] as? String),
+                "to": web.dateTime(item["contactEnd"] as? String),
+                "status": web.t("contact_" + (item["status"] as? String ?? "")),
+            ]
+        }
         return web.render(
             "me",
             [
                 "people": cards, "hasPeople": !cards.isEmpty, "appointments": items,
                 "hasAppointments": !items.isEmpty, "registered": web.flag("registered"),
+                "reported": web.flag("reported"), "declared": web.flag("declared"), "warnings": warnings,
+                "hasWarnings": !warnings.isEmpty,
             ]
         )
     }
@@ -564,6 +609,217 @@ struct WebPages: Sendable {
 
     static func productName(_ code: String) -> String {
         VaccineCatalogue.standard.product(code)?.name ?? code
+    }
+
+    static let reactions = [
+        "injection_site_pain", "fever", "headache", "fatigue", "muscle_pain", "nausea", "rash", "breathlessness",
+        "anaphylaxis",
+    ]
+
+    func reactionForm(_ web: WebPage, values: [String: String], errors: [String: String]) async throws -> Response {
+        let people = try await api.call(.get, "/api/v1/me/people")
+        guard people.ok else { return refused(web, people) }
+        let chosen = Set(values["events", default: ""].split(separator: ",").map(String.init))
+        let outcomes = ["recovered", "recovering", "not_recovered", "unknown"]
+        return web.render(
+            "reaction",
+            [
+                "people": people.items.map {
+                    [
+                        "id": $0["id"] ?? "", "name": $0["fullName"] ?? "",
+                        "selected": values["personId"] == $0["id"] as? String,
+                    ]
+                },
+                "events": Self.reactions.map {
+                    ["code": $0, "name": web.t("reaction_" + $0), "checked": chosen.contains($0)] as [String: Any]
+                },
+                "outcomes": outcomes.map {
+                    ["code": $0, "name": web.t("aefi_" + $0), "selected": values["outcome"] == $0] as [String: Any]
+                },
+                "values": values, "errors": errors,
+            ],
+            status: errors.isEmpty ? .ok : .badRequest
+        )
+    }
+
+    func reportReaction(_ web: WebPage, _ fields: [String: String]) async throws -> Response {
+        var values: [String: String] = [:]
+        for name in ["personId", "events", "onsetDate", "onsetTime", "outcome", "comments"] {
+            values[name] = fields[name, default: ""].trimmingCharacters(in: .whitespaces)
+        }
+        var errors: [String: String] = [:]
+        let events = values["events", default: ""].split(separator: ",").map(String.init)
+            .filter(Self.reactions.contains)
+        if events.isEmpty { errors["events"] = web.t("chooseReaction") }
+        if values["personId", default: ""].isEmpty { errors["personId"] = web.t("required") }
+        if values["outcome", default: ""].isEmpty { errors["outcome"] = web.t("required") }
+        let day = WebPage.isoDate(values["onsetDate", default: ""])
+        if day == nil { errors["onsetDate"] = web.t("dateInvalid") }
+        let time = values["onsetTime", default: ""].isEmpty ? "00:00" : values["onsetTime"]!
+        if time.wholeMatch(of: /([01]\d|2[0-3]):[0-5]\d/) == nil { errors["onsetTime"] = web.t("timeInvalid") }
+        guard errors.isEmpty, let day else { return try await reactionForm(web, values: values, errors: errors) }
+        var body: [String: Any] = [
+            "personId": values["personId"]!, "events": events.map { WebText.text("reaction_" + $0, .vietnamese) },
+            "onsetAt": "\(day)T\(time):00+07:00", "outcome": values["outcome"]!,
+        ]
+        if let comments = values["comments"], !comments.isEmpty { body["details"] = ["comments": comments] }
+        let answer = try await api.call(.post, "/api/v1/aefi-reports", json: body)
+        guard answer.ok else {
+            if answer.status == .forbidden || answer.status == .unauthorized { return refused(web, answer) }
+            var mapped: [String: String] = [:]
+            for (field, message) in answer.fieldErrors {
+                mapped[field == "onsetAt" ? "onsetDate" : (values.keys.contains(field) ? field : "events")] = message
+            }
+            if mapped.isEmpty { mapped["events"] = answer.message }
+            return try await reactionForm(web, values: values, errors: mapped)
+        }
+        return Self.redirect("/app/me?reported=1")
+    }
+
+    static let symptoms = ["fever", "cough", "breathlessness", "fatigue", "loss_of_taste_or_smell"]
+
+    func declare(_ web: WebPage, _ fields: [String: String]) async throws -> Response {
+        let symptoms = fields["symptoms", default: ""].split(separator: ",").map(String.init)
+            .filter(Self.symptoms.contains)
+        let areas = fields["areas", default: ""].split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        var errors: [String: String] = [:]
+        if areas.contains(where: { $0.count > 100 }) { errors["areas"] = web.t("areaTooLong") }
+        // One journey in the past 14 days, or none (then the declaration says so with an empty list).
+        let from = fields["moveFrom", default: ""].trimmingCharacters(in: .whitespaces)
+        let to = fields["moveTo", default: ""].trimmingCharacters(in: .whitespaces)
+        let typedDay = fields["moveDate", default: ""].trimmingCharacters(in: .whitespaces)
+        var movement: [[String: Any]] = []
+        if !from.isEmpty || !to.isEmpty || !typedDay.isEmpty {
+            if from.isEmpty || from.count > 100 { errors["moveFrom"] = web.t("required") }
+            if to.isEmpty || to.count > 100 { errors["moveTo"] = web.t("required") }
+            if let day = WebPage.isoDate(typedDay) {
+                movement = [["from": from, "to": to, "date": day]]
+            } else {
+                errors["moveDate"] = web.t("dateInvalid")
+            }
+        }
+        guard errors.isEmpty else {
+            return web.render("declaration", ["values": fields, "errors": errors], status: .badRequest)
+        }
+        let answer = try await api.call(
+            .post,
+            "/api/v1/declarations",
+            json: [
+                "symptoms": symptoms, "contactWithConfirmedCase": fields["confirmed"] == "yes",
+                "contactWithSuspectedCase": fields["suspected"] == "yes", "outbreakAreasVisited": areas,
+                "domesticMovement": movement,
+            ]
+        )
+        guard answer.ok else {
+            if answer.status == .forbidden || answer.status == .unauthorized { return refused(web, answer) }
+            var mapped: [String: String] = [:]
+            for (field, message) in answer.fieldErrors {
+                mapped[
+                    field.hasPrefix("domesticMovement") ? (field.hasSuffix("date") ? "moveDate" : "moveFrom") : "areas"
+                ] =
+                    message
+            }
+            if mapped.isEmpty { mapped["areas"] = answer.message }
+            return web.render("declaration", ["values": fields, "errors": mapped], status: .badRequest)
+        }
+        return Self.redirect("/app/me?declared=1")
+    }
+
+    // MARK: Tracing
+
+    func tracing(_ web: WebPage, values: [String: String], errors: [String: String]) async throws -> Response {
+        // The form shows nothing yet; it is for whoever may record a case.
+        guard (try? Policy.authorize(operationID: "recordCase", principal: web.principal)) != nil else {
+            return web.render("message", ["heading": web.t("notAllowed"), "text": ""], status: .forbidden)
+        }
+        return web.render("tracing", ["values": values, "errors": errors], status: errors.isEmpty ? .ok : .badRequest)
+    }
+
+    func recordCase(_ web: WebPage, _ fields: [String: String]) async throws -> Response {
+        var values: [String: String] = [:]
+        for name in ["name", "phone", "unitCode", "onsetDate", "testDate"] {
+            values[name] = fields[name, default: ""].trimmingCharacters(in: .whitespaces)
+        }
+        var errors: [String: String] = [:]
+        if values["name", default: ""].isEmpty { errors["name"] = web.t("required") }
+        if (try? PhoneNumber.normalise(values["phone", default: ""]).get()) == nil {
+            errors["phone"] = web.t("phoneInvalid")
+        }
+        var body: [String: Any] = ["name": values["name"]!, "phone": values["phone"]!]
+        if let unit = values["unitCode"], !unit.isEmpty { body["unitCode"] = unit }
+        for name in ["onsetDate", "testDate"] where !values[name, default: ""].isEmpty {
+            if let day = WebPage.isoDate(values[name]!) {
+                body[name] = day
+            } else {
+                errors[name] = web.t("dateInvalid")
+            }
+        }
+        if errors.isEmpty, body["onsetDate"] == nil, body["testDate"] == nil {
+            errors["onsetDate"] = web.t("onsetOrTest")
+        }
+        guard errors.isEmpty else { return try await tracing(web, values: values, errors: errors) }
+        let answer = try await api.call(.post, "/api/v1/tracing/cases", json: body)
+        guard answer.ok else {
+            if answer.status == .forbidden || answer.status == .unauthorized { return refused(web, answer) }
+            var mapped: [String: String] = [:]
+            for (field, message) in answer.fieldErrors {
+                mapped[values.keys.contains(field) ? field : "name"] = message
+            }
+            if mapped.isEmpty { mapped["name"] = answer.message }
+            return try await tracing(web, values: values, errors: mapped)
+        }
+        let id = (answer.object["case"] as? [String: Any])?["id"] as? String ?? ""
+        return Self.redirect("/app/tracing/cases/\(id)")
+    }
+
+    func tracingCase(_ web: WebPage, id: UUID, errors: [String: String]) async throws -> Response {
+        let answer = try await api.call(.get, "/api/v1/tracing/cases/\(id.uuidString.lowercased())")
+        guard answer.ok else { return refused(web, answer) }
+        let found = answer.object["case"] as? [String: Any] ?? [:]
+        let quarantine = LocalDate(at: clock.now()).adding(days: 14)
+        let contacts = (answer.object["contacts"] as? [[String: Any]] ?? []).map { item -> [String: Any] in
+            let status = item["status"] as? String ?? ""
+            return [
+                "id": item["id"] ?? "", "name": item["name"] ?? "", "phone": item["phone"] ?? "",
+                "venue": item["venueName"] ?? "",
+                "from": web.dateTime(item["contactStart"] as? String),
+                "to": web.dateTime(item["contactEnd"] as? String),
+                "minutes": Int((item["overlapMinutes"] as? Double ?? 0).rounded()),
+                "status": web.t("contact_" + status), "statusCode": status, "candidate": status == "candidate",
+                "error": errors[item["id"] as? String ?? ""] as Any,
+            ]
+        }
+        return web.render(
+            "case",
+            [
+                "case": [
+                    "id": found["id"] ?? "", "name": found["name"] ?? "", "level": found["level"] ?? "",
+                    "from": web.dateTime(found["windowStart"] as? String),
+                    "to": web.dateTime(found["windowEnd"] as? String),
+                ],
+                "contacts": contacts, "hasContacts": !contacts.isEmpty,
+                "queuedMs": answer.object["warningsQueuedMs"].map { "\($0)" } as Any,
+                "quarantine": quarantine.description.split(separator: "-").reversed().joined(separator: "/"),
+            ],
+            status: errors.isEmpty ? .ok : .badRequest
+        )
+    }
+
+    func markF1(_ web: WebPage, _ fields: [String: String], id: UUID, contact: UUID) async throws -> Response {
+        guard let until = WebPage.isoDate(fields["quarantineUntil", default: ""]) else {
+            return try await tracingCase(web, id: id, errors: [contact.uuidString.lowercased(): web.t("dateInvalid")])
+        }
+        let answer = try await api.call(
+            .post,
+            "/api/v1/tracing/cases/\(id.uuidString.lowercased())/contacts/\(contact.uuidString.lowercased())/f1",
+            json: ["quarantineUntil": until]
+        )
+        guard answer.ok else {
+            if answer.status == .forbidden || answer.status == .unauthorized { return refused(web, answer) }
+            return try await tracingCase(web, id: id, errors: [contact.uuidString.lowercased(): answer.message])
+        }
+        return Self.redirect("/app/tracing/cases/\(id.uuidString.lowercased())")
     }
 
     // MARK: The vaccination-site console
