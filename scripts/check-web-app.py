@@ -248,6 +248,13 @@ def story(args, report):
     citizen.by_id("sex-male").click()
     citizen.submit("register-submit")
     report["registered_notice"] = bool(citizen.driver.find_elements(By.ID, "registered"))
+    # The citizen's mother, on the same phone: she will be vaccinated while the site is offline.
+    citizen.by_id("register-link").click()
+    citizen.settle()
+    citizen.fill({"fullName": "Nguyễn Thị Cúc", "dateOfBirth": "02/09/1960", "nationalId": "019160004321",
+                  "occupation": "Hưu trí", "communeCode": "05692", "street": "Tổ 3, Tân Cương", "priorityGroup": "8"})
+    citizen.by_id("sex-female").click()
+    citizen.submit("register-submit")
 
     # The district plans a single-dose (Janssen) session for today at the commune's health station and invites.
     status, _ = api(base, args.admin_token, "POST", "/api/v1/facilities", {
@@ -263,7 +270,7 @@ def story(args, report):
     session_id = session["id"]
     status, invited = api(base, args.admin_token, "POST", f"/api/v1/sessions/{session_id}/invitations",
                           {"limit": 100})
-    if status != 200 or len(invited.get("items", [])) != 1:
+    if status != 200 or len(invited.get("items", [])) != 2:
         raise StoryFailed(f"inviting answered {status}: {invited}")
 
     citizen.open(base + "/app/me")
@@ -326,14 +333,48 @@ def story(args, report):
     report["observation_timer"] = [first, second]
     nurse.shot("site-observation")
 
+    # The network drops: the nurse checks in, screens and vaccinates the mother on her row; the records wait
+    # on the tablet and are sent, once each, when the network is back.
+    nurse.driver.execute_cdp_cmd("Network.enable", {})
+    nurse.driver.execute_cdp_cmd("Network.emulateNetworkConditions", {
+        "offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    WebDriverWait(nurse.driver, 10).until(lambda d: d.execute_script("return !navigator.onLine"))
+    row = nurse.driver.find_element(By.CSS_SELECTOR, "#queue tbody tr[data-state='invited']")
+    mother = row.get_attribute("data-appointment")
+    row.find_element(By.TAG_NAME, "summary").click()
+    row.find_element(By.CSS_SELECTOR, "form.row-check-in button").click()
+    row.find_element(By.CSS_SELECTOR, "form.row-screening input[name=consent]").click()
+    row.find_element(By.CSS_SELECTOR, "form.row-screening button").click()
+    for name, value in (("lotNumber", "JNJ-2107"), ("lotExpiry", expiry), ("doseNumber", "1")):
+        row.find_element(By.CSS_SELECTOR, f"form.row-dose input[name={name}]").send_keys(value)
+    row.find_element(By.CSS_SELECTOR, "form.row-dose button").click()
+    report["offline_queued"] = nurse.by_id("queued").text
+    nurse.shot("site-offline-queued")
+    nurse.driver.execute_cdp_cmd("Network.emulateNetworkConditions", {
+        "offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    WebDriverWait(nurse.driver, 20).until(lambda d: d.execute_script(
+        "var r = document.querySelector(\"tr[data-appointment='" + mother + "']\");"
+        "return r && r.getAttribute('data-state') === 'vaccinated';"))
+    nurse.settle()
+    report["after_sync"] = {
+        "state": nurse.driver.find_element(
+            By.CSS_SELECTOR, f"tr[data-appointment='{mother}']").get_attribute("data-state"),
+        "queue_left": nurse.driver.execute_script("return localStorage.getItem('vaxtrace-site-queue')"),
+        "problems": [e.text for e in nurse.driver.find_elements(By.CSS_SELECTOR, "#sync-problems li")],
+        "observing": len(nurse.driver.find_elements(By.CSS_SELECTOR, "#observation-board li")),
+    }
+    nurse.shot("site-synced")
+
     # 3. The citizen's green card and certificate QR, read back and verified.
     verdict, status_text, colour = None, "", ""
     for _ in range(30):
         citizen.open(base + "/app/me")
-        cards = citizen.driver.find_elements(By.CSS_SELECTOR, ".status")
+        own = [p for p in citizen.driver.find_elements(By.CSS_SELECTOR, "section.person")
+               if p.find_element(By.TAG_NAME, "h2").text.startswith("Nguyễn Văn Bình")]
+        cards = own[0].find_elements(By.CSS_SELECTOR, ".status") if own else []
         colour = cards[0].get_attribute("data-colour") if cards else ""
         status_text = cards[0].text if cards else ""
-        images = citizen.driver.find_elements(By.ID, "certificate-qr")
+        images = own[0].find_elements(By.CSS_SELECTOR, "img.certificate-qr") if own else []
         if colour == "green" and images:
             WebDriverWait(citizen.driver, 10).until(
                 lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0",

@@ -92,20 +92,28 @@ import Testing
         // The citizen's booking, the nurse's four steps and the timer.
         #expect(report["citizen_home"] as? String == "/app/me")
         #expect(report["registered_notice"] as? Bool == true)
-        #expect((report["booking_codes"] as? [String])?.count == 1)
+        #expect((report["booking_codes"] as? [String])?.count == 2)
         #expect(report["nurse_home"] as? String == "/app/site")
-        #expect(report["after_check_in"] as? [String] == ["checked_in"])
+        #expect((report["after_check_in"] as? [String])?.sorted() == ["checked_in", "invited"])
         #expect(
             report["today_sessions"] as? [String] == ["Trạm Y tế Tân Cương · Janssen"],
             "\(report["today_sessions"] ?? "")"
         )
-        #expect((report["queue_names"] as? [String])?.first?.hasPrefix("Nguyễn Văn Bình 15/03/1987") == true)
+        #expect((report["queue_names"] as? [String])?.contains { $0.hasPrefix("Nguyễn Văn Bình 15/03/1987") } == true)
         let when = (report["booking_when"] as? [String])?.first ?? ""
         #expect(when.wholeMatch(of: /\d\d\/\d\d\/\d{4} 00:00–23:59/) != nil, "\(when)")
         #expect((report["screening_questions"] as? Int ?? 0) >= 9)
         #expect(report["screening_outcome"] as? String == "Đủ điều kiện tiêm")
         let timer = report["observation_timer"] as? [String] ?? []
         #expect(timer.count == 2 && timer[0].wholeMatch(of: /(29|30):\d\d/) != nil && timer[0] != timer[1], "\(timer)")
+
+        // Offline: three records queued on the tablet, applied once each when the network came back.
+        #expect((report["offline_queued"] as? String)?.hasSuffix(": 3") == true, "\(report["offline_queued"] ?? "")")
+        let synced = report["after_sync"] as? [String: Any] ?? [:]
+        #expect(synced["state"] as? String == "vaccinated", "\(synced)")
+        #expect(synced["queue_left"] is NSNull, "\(synced)")
+        #expect((synced["problems"] as? [String])?.isEmpty == true, "\(synced)")
+        #expect(synced["observing"] as? Int == 2)
 
         // The green card, in words too, and a certificate QR our verifier accepts.
         #expect(report["card_colour"] as? String == "green")
@@ -130,7 +138,7 @@ import Testing
         #expect((dashboard["rows"] as? Int ?? 0) > 10)
         #expect((dashboard["chart_bars"] as? Int ?? 0) > 0)
         let counted = (dashboard["first_doses"] as? [[String]] ?? []).map { [$0[0], $0[3]] }
-        #expect(counted == [["05692", "1"], ["19", "1"]], "\(counted)")
+        #expect(counted == [["05692", "2"], ["19", "2"]], "\(counted)")
         #expect(!((report["drill_down_unit"] as? String) ?? "").isEmpty)
         #expect(report["official_on_citizen_page"] as? String == "Không có quyền")
 

@@ -50,6 +50,9 @@ enum WebAssets {
         nav.tabs a[aria-current=page]{font-weight:700;color:#1a1a1a}
         svg.chart{width:100%;height:auto;background:#fff;border:1px solid #d0d4da}
         video{width:100%;max-width:28rem}
+        details.on-row{margin-top:.5rem}
+        details.on-row form{border-top:1px solid #d0d4da;padding:.5rem 0}
+        tr[data-queued]{background:#fff4e5}
         code.codes{display:block;white-space:pre;background:#fff;border:1px solid #d0d4da;padding:.75rem;font-size:1.1rem}
         @media print{header,.noprint{display:none}}
         """
@@ -99,6 +102,71 @@ enum WebAssets {
           window.addEventListener('online', network);
           window.addEventListener('offline', network);
           network();
+
+          // The site console offline: a form sent without a network is kept on the tablet, then sent
+          // through /app/site/sync (the API's batch endpoint) when the network is back; each record counts once.
+          var QUEUE = 'vaxtrace-site-queue';
+          function load() { try { return JSON.parse(localStorage.getItem(QUEUE) || '[]'); } catch (e) { return []; } }
+          function shown(queue) {
+            var box = document.getElementById('queued');
+            if (box) { box.hidden = queue.length === 0; box.querySelector('span').textContent = queue.length; }
+          }
+          function save(queue) { localStorage.setItem(QUEUE, JSON.stringify(queue)); shown(queue); }
+          function fresh() {
+            if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+            return 'xxxxxxxx-xxxx-4xxx-8xxx-xxxxxxxxxxxx'.replace(/x/g, function () {
+              return (Math.random() * 16 | 0).toString(16);
+            });
+          }
+          document.addEventListener('submit', function (event) {
+            var form = event.target;
+            if (!form.hasAttribute('data-offline') || navigator.onLine) { return; }
+            event.preventDefault();
+            var fields = {};
+            new FormData(form).forEach(function (value, name) {
+              fields[name] = name in fields ? fields[name] + ',' + value : String(value);
+            });
+            if (!fields._record) { fields._record = fresh(); }
+            var queue = load();
+            queue.push({ action: form.getAttribute('action'), fields: fields, at: new Date().toISOString() });
+            save(queue);
+            var row = form.closest('[data-appointment]');
+            if (row) { row.setAttribute('data-queued', String(Number(row.getAttribute('data-queued') || 0) + 1)); }
+            var code = form.querySelector('#code');
+            if (code) { code.value = ''; }
+          });
+          function sync() {
+            var queue = load();
+            var token = document.querySelector('input[name=_csrf]');
+            if (!queue.length || !navigator.onLine || !token || !document.getElementById('queued')) { return; }
+            var body = '_csrf=' + encodeURIComponent(token.value) + '&records=' + encodeURIComponent(JSON.stringify(queue));
+            fetch('/app/site/sync', {
+              method: 'POST', credentials: 'same-origin', body: body,
+              headers: { 'Content-Type': 'application/x-www-form-urlencoded' }
+            }).then(function (response) {
+              if (!response.ok) { throw new Error(String(response.status)); }
+              return response.json();
+            }).then(function (answer) {
+              var refused = (answer.results || []).filter(function (r) { return r.status === 'rejected'; });
+              localStorage.removeItem(QUEUE);
+              sessionStorage.setItem('vaxtrace-sync-problems', JSON.stringify(refused));
+              location.reload();
+            }).catch(function () {});
+          }
+          var problems = document.getElementById('sync-problems');
+          if (problems) {
+            var refused = JSON.parse(sessionStorage.getItem('vaxtrace-sync-problems') || '[]');
+            sessionStorage.removeItem('vaxtrace-sync-problems');
+            refused.forEach(function (r) {
+              var item = document.createElement('li');
+              item.textContent = (r.error && r.error.message) || r.id;
+              problems.querySelector('ul').appendChild(item);
+            });
+            problems.hidden = refused.length === 0;
+            shown(load());
+            window.addEventListener('online', sync);
+            sync();
+          }
 
           var print = document.getElementById('print');
           if (print) { print.addEventListener('click', function () { window.print(); }); }
