@@ -137,6 +137,10 @@ class Browser:
         quit_browser(self.driver)
 
 
+def vietnam_now():
+    return datetime.datetime.utcnow() + datetime.timedelta(hours=7)
+
+
 def totp(secret, at=None):
     key = base64.b32decode(secret + "=" * (-len(secret) % 8))
     counter = int((at or time.time()) // 30)
@@ -333,14 +337,15 @@ def story(args, report):
     report["observation_timer"] = [first, second]
     nurse.shot("site-observation")
 
-    # The network drops: the nurse checks in, screens and vaccinates the mother on her row; the records wait
+    # The network drops: the nurse checks in, screens and vaccinates the other person on their row; the records wait
     # on the tablet and are sent, once each, when the network is back.
     nurse.driver.execute_cdp_cmd("Network.enable", {})
     nurse.driver.execute_cdp_cmd("Network.emulateNetworkConditions", {
         "offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
     WebDriverWait(nurse.driver, 10).until(lambda d: d.execute_script("return !navigator.onLine"))
     row = nurse.driver.find_element(By.CSS_SELECTOR, "#queue tbody tr[data-state='invited']")
-    mother = row.get_attribute("data-appointment")
+    mother = row.get_attribute("data-appointment")  # whichever of the two was not checked in online
+    report["offline_name"] = row.find_element(By.TAG_NAME, "td").text.rsplit(" ", 1)[0]
     row.find_element(By.TAG_NAME, "summary").click()
     row.find_element(By.CSS_SELECTOR, "form.row-check-in button").click()
     row.find_element(By.CSS_SELECTOR, "form.row-screening input[name=consent]").click()
@@ -348,6 +353,7 @@ def story(args, report):
     for name, value in (("lotNumber", "JNJ-2107"), ("lotExpiry", expiry), ("doseNumber", "1")):
         row.find_element(By.CSS_SELECTOR, f"form.row-dose input[name={name}]").send_keys(value)
     row.find_element(By.CSS_SELECTOR, "form.row-dose button").click()
+    dose_minute = vietnam_now().strftime("%H:%M")
     report["offline_queued"] = nurse.by_id("queued").text
     nurse.shot("site-offline-queued")
     nurse.driver.execute_cdp_cmd("Network.emulateNetworkConditions", {
@@ -364,6 +370,20 @@ def story(args, report):
         "observing": len(nurse.driver.find_elements(By.CSS_SELECTOR, "#observation-board li")),
     }
     nurse.shot("site-synced")
+    # That person feels breathless: the nurse records it from the observation board.
+    nurse.driver.find_element(
+        By.CSS_SELECTOR, f"#observation-board li[data-appointment='{mother}'] a.aefi-link").click()
+    nurse.settle()
+    nurse.shot("site-aefi")
+    report["aefi_for"] = nurse.driver.find_element(By.CSS_SELECTOR, "#personId option").text
+    nurse.by_id("event-breathlessness").click()
+    while vietnam_now().strftime("%H:%M") == dose_minute:
+        time.sleep(2)
+    now = vietnam_now()
+    nurse.fill({"onsetDate": now.strftime("%d/%m/%Y"), "onsetTime": now.strftime("%H:%M"), "outcome": "recovering"})
+    nurse.submit("reaction-submit")
+    report["aefi_recorded"] = bool(nurse.driver.find_elements(By.ID, "reported"))
+    nurse.shot("site-aefi-recorded")
 
     # 3. The citizen's green card and certificate QR, read back and verified.
     verdict, status_text, colour = None, "", ""
@@ -423,8 +443,6 @@ def story(args, report):
     citizen.shot("citizen-reaction-errors")
     citizen.by_id("event-fever").click()
     # The reaction started after the dose: in a later minute than the one the dose was given in.
-    def vietnam_now():
-        return datetime.datetime.utcnow() + datetime.timedelta(hours=7)
     while vietnam_now().strftime("%d/%m/%Y %H:%M") in report["dose_dates"]:
         time.sleep(2)
     onset = vietnam_now()

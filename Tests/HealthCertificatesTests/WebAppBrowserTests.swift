@@ -114,6 +114,10 @@ import Testing
         #expect(synced["queue_left"] is NSNull, "\(synced)")
         #expect((synced["problems"] as? [String])?.isEmpty == true, "\(synced)")
         #expect(synced["observing"] as? Int == 2)
+        let offline = report["offline_name"] as? String ?? ""
+        #expect(["Nguyễn Văn Bình", "Nguyễn Thị Cúc"].contains(offline), "\(offline)")
+        #expect(report["aefi_for"] as? String == offline)
+        #expect(report["aefi_recorded"] as? Bool == true)
 
         // The green card, in words too, and a certificate QR our verifier accepts.
         #expect(report["card_colour"] as? String == "green")

@@ -17,6 +17,7 @@ extension WebPages {
         let sessionID = session ?? web.queryValue("session") ?? ""
         var values: [String: Any] = [
             "session": sessionID, "errors": errors, "notice": notice as Any, "hasNotice": notice != nil,
+            "reported": web.flag("reported"),
         ]
         if sessionID.isEmpty {
             // Today's sessions at the caller's facilities.
@@ -90,7 +91,7 @@ extension WebPages {
                     let endsAt = ends ?? now.addingTimeInterval(1800)
                     observing.append([
                         "id": id, "code": item["checkInCode"] ?? "", "name": person["fullName"] ?? "",
-                        "recordObservation": Self.newRecordID(),
+                        "recordObservation": Self.newRecordID(), "personId": item["personId"] ?? "",
                         "endsAt": ISO8601DateFormatter().string(from: endsAt),
                         "endsLabel": web.time(endsAt),
                         "minutesLeft": max(0, Int(endsAt.timeIntervalSince(now) / 60)),

@@ -94,6 +94,22 @@ struct WebPages: Sendable {
         router.post("/app/me/reaction") { request, _ in
             try await form(request, signedIn: true) { try await reportReaction($0, $1) }
         }
+        // A nurse records a reaction seen at the site: the same form, for the one person of the appointment.
+        router.get("/app/site/aefi") { request, _ in
+            try await page(request, signedIn: true) {
+                try await reactionForm(
+                    $0,
+                    values: [
+                        "personId": Self.query(request, "person") ?? "",
+                        "session": Self.query(request, "session") ?? "",
+                    ],
+                    errors: [:]
+                )
+            }
+        }
+        router.post("/app/site/aefi") { request, _ in
+            try await form(request, signedIn: true) { try await reportReaction($0, $1) }
+        }
         router.get("/app/me/declaration") { request, _ in
             try await page(request, signedIn: true) { $0.render("declaration", ["values": [String: String]()]) }
         }
@@ -620,8 +636,20 @@ struct WebPages: Sendable {
     ]
 
     func reactionForm(_ web: WebPage, values: [String: String], errors: [String: String]) async throws -> Response {
-        let people = try await api.call(.get, "/api/v1/me/people")
-        guard people.ok else { return refused(web, people) }
+        let staff = web.principal?.role != .citizen
+        let people: WebAPI.Answer
+        if staff {
+            // Staff report for the person they name (a read of that person, audited like any other).
+            guard let id = values["personId"].flatMap(UUID.init(uuidString:)) else {
+                return web.render("message", ["heading": web.t("notFound"), "text": ""], status: .notFound)
+            }
+            let person = try await api.call(.get, "/api/v1/people/\(id.uuidString.lowercased())")
+            guard person.ok else { return refused(web, person) }
+            people = WebAPI.Answer(status: .ok, json: ["items": [person.object]], body: .init(), contentType: "")
+        } else {
+            people = try await api.call(.get, "/api/v1/me/people")
+            guard people.ok else { return refused(web, people) }
+        }
         let chosen = Set(values["events", default: ""].split(separator: ",").map(String.init))
         let outcomes = ["recovered", "recovering", "not_recovered", "unknown"]
         return web.render(
@@ -639,7 +667,8 @@ struct WebPages: Sendable {
                 "outcomes": outcomes.map {
                     ["code": $0, "name": web.t("aefi_" + $0), "selected": values["outcome"] == $0] as [String: Any]
                 },
-                "values": values, "errors": errors,
+                "values": values, "errors": errors, "action": staff ? "/app/site/aefi" : "/app/me/reaction",
+                "back": staff ? "/app/site?session=\(values["session", default: ""])" : "/app/me",
             ],
             status: errors.isEmpty ? .ok : .badRequest
         )
@@ -647,7 +676,7 @@ struct WebPages: Sendable {
 
     func reportReaction(_ web: WebPage, _ fields: [String: String]) async throws -> Response {
         var values: [String: String] = [:]
-        for name in ["personId", "events", "onsetDate", "onsetTime", "outcome", "comments"] {
+        for name in ["personId", "events", "onsetDate", "onsetTime", "outcome", "comments", "session"] {
             values[name] = fields[name, default: ""].trimmingCharacters(in: .whitespaces)
         }
         var errors: [String: String] = [:]
@@ -675,6 +704,10 @@ struct WebPages: Sendable {
             }
             if mapped.isEmpty { mapped["events"] = answer.message }
             return try await reactionForm(web, values: values, errors: mapped)
+        }
+        if web.principal?.role != .citizen {
+            let session = values["session"].flatMap(UUID.init(uuidString:))?.uuidString.lowercased() ?? ""
+            return Self.redirect("/app/site?session=\(session)&reported=1")
         }
         return Self.redirect("/app/me?reported=1")
     }

@@ -229,6 +229,11 @@ enum WebText {
         "quarantineUntil": ("Cách ly đến (ngày/tháng/năm)", "Quarantine until (dd/mm/yyyy)"),
         "markF1": ("Xác định F1", "Mark F1"),
         "warningsQueued": ("Cảnh báo đã xếp hàng gửi sau (ms)", "Warnings queued after (ms)"),
+        "recordAEFI": ("Ghi phản ứng sau tiêm (AEFI)", "Record a reaction (AEFI)"),
+        "aefiRecorded": (
+            "Đã ghi phản ứng sau tiêm; cấp huyện được thông báo nếu nghiêm trọng.",
+            "Reaction recorded; the district is told when it is serious."
+        ),
         "syncInvalid": ("Bản ghi không đọc được.", "This record could not be read."),
         "queued": ("Bản ghi chờ gửi (mất mạng)", "Records waiting to be sent (offline)"),
         "syncProblems": ("Bản ghi không được chấp nhận khi đồng bộ", "Records refused when synced"),
