@@ -252,11 +252,18 @@ def story(args, report):
     citizen.by_id("sex-male").click()
     citizen.submit("register-submit")
     report["registered_notice"] = bool(citizen.driver.find_elements(By.ID, "registered"))
-    # The citizen's mother, on the same phone: she will be vaccinated while the site is offline.
+    # The citizen's mother, who has no phone: registered as his dependant.
     citizen.by_id("register-link").click()
     citizen.settle()
-    citizen.fill({"fullName": "Nguyễn Thị Cúc", "dateOfBirth": "02/09/1960", "nationalId": "019160004321",
-                  "occupation": "Hưu trí", "communeCode": "05692", "street": "Tổ 3, Tân Cương", "priorityGroup": "8"})
+    dependant_of = citizen.driver.execute_script(
+        "var o = Array.prototype.find.call(document.querySelectorAll('#for option'),"
+        " function (o) { return o.value.indexOf('dependant:') === 0; }); return o ? o.value : null;")
+    citizen.fill({"for": dependant_of or "", "fullName": "Nguyễn Thị Cúc", "dateOfBirth": "02/09/1960",
+                  "nationalId": "019160004321", "occupation": "Hưu trí", "communeCode": "05692",
+                  "street": "Tổ 3, Tân Cương", "priorityGroup": "8"})
+    citizen.submit("register-submit")
+    report["form_errors"]["relationship"] = citizen.message_next_to("relationship")
+    citizen.fill({"relationship": "parent"})
     citizen.by_id("sex-female").click()
     citizen.submit("register-submit")
 
@@ -291,6 +298,9 @@ def story(args, report):
     report["browsers"].append(nurse)
     staff_sign_in(nurse, base, args.nurse_user, args.nurse_password, "nurse", report, "nurse")
     report["nurse_home"] = nurse.driver.current_url.replace(base, "").split("?")[0]
+    nurse.open(base + "/app/site?session=not-a-session")
+    report["form_errors"]["session"] = nurse.message_next_to("session")
+    nurse.open(base + "/app/site")
     # Today's sessions at the nurse's facilities: the one planned above.
     links = nurse.driver.find_elements(By.CSS_SELECTOR, "#today-sessions a.session-link")
     report["today_sessions"] = [link.text for link in links]
@@ -514,9 +524,6 @@ def story(args, report):
     official.shot("dashboard-drill-down")
     official.open(base + "/app/dashboards?view=doses-per-day")
     official.shot("dashboard-doses-per-day")
-    # A page the role may not open says so.
-    official.open(base + "/app/me")
-    report["official_on_citizen_page"] = official.driver.find_element(By.TAG_NAME, "h1").text
 
     # 6. The tracer records the first visitor as a case, finds the citizen as a contact and marks them F1;
     # the citizen's health book shows the warning.
@@ -535,6 +542,13 @@ def story(args, report):
     report["warnings_queued_ms"] = tracer.by_id("queued-ms").text if tracer.driver.find_elements(By.ID, "queued-ms") else None
     tracer.shot("tracing-case")
     if rows:
+        until = tracer.driver.find_element(By.CSS_SELECTOR, "#contacts form input[name=quarantineUntil]")
+        until_id = until.get_attribute("id")
+        until.clear()
+        until.send_keys("31/02/2026")
+        tracer.driver.find_element(By.CSS_SELECTOR, "#contacts form button").click()
+        tracer.settle()
+        report["form_errors"]["quarantineUntil"] = tracer.message_next_to(until_id)
         tracer.driver.find_element(By.CSS_SELECTOR, "#contacts form button").click()
         tracer.settle()
     report["contact_statuses"] = [r.get_attribute("data-status") for r in
@@ -542,6 +556,8 @@ def story(args, report):
     tracer.shot("tracing-case-f1")
     citizen.open(base + "/app/me")
     report["citizen_warnings"] = [e.text for e in citizen.driver.find_elements(By.CSS_SELECTOR, "#warnings li")]
+    report["citizen_check_ins"] = [e.text for e in citizen.driver.find_elements(By.CSS_SELECTOR, "#check-ins li")]
+    report["people_in_book"] = [e.text for e in citizen.driver.find_elements(By.CSS_SELECTOR, "section.person h2")]
     citizen.shot("citizen-health-book-warning")
 
 

@@ -51,6 +51,10 @@ import VaxTestSupport
 
             // The case's phone: keys of the last three whole days. The contact's phone heard yesterday's key
             // for an hour (12 scans, 5 minutes apart, 50 dB); the other phone heard only strangers.
+            // The story runs from 10:00 UTC, so that "a day later" (26 hours on) is the day after tomorrow's
+            // early morning whatever the hour the suite runs at (at 23:00 it would be two days later).
+            let secondOfDay = Int(harness.clock.now.timeIntervalSince1970) % 86_400
+            harness.clock.advance(by: TimeInterval((86_400 + 36_000 - secondOfDay) % 86_400))
             let now = harness.clock.now
             let today = ExposureNotification.rollingStart(of: ExposureNotification.intervalNumber(now))
             let caseKeys = (1...3).map { day in

@@ -99,6 +99,19 @@ import VaxTestSupport
             #expect(checked.text.contains(#"id="fullName-error">Bắt buộc nhập."#))
             #expect(checked.text.contains(#"aria-invalid="true""#))
 
+            // A path with an empty segment is no resource, so it cannot slip past the CSRF and rate-limit checks.
+            for path in ["//api/v1/auth/sign-out", "/app/sign-in/", "/app//sign-in"] {
+                let odd = try await Self.post(client, path, cookie: "vax_session=\(session)", ["_csrf": sessionToken])
+                #expect(odd.status == .notFound, "\(path)")
+            }
+            let stillSignedIn = try await client.send(
+                .get,
+                "/api/v1/auth/session",
+                token: nil,
+                headers: [.cookie: "vax_session=\(session)"]
+            )
+            #expect(stillSignedIn.status == .ok)
+
             // A page refuses a role its operations refuse; nobody signed in is sent to sign in.
             let site = try await client.send(
                 .get,

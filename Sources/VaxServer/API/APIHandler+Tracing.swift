@@ -195,6 +195,28 @@ extension APIHandler {
         return .created(.init(body: .json(.init(declaration))))
     }
 
+    func listMyCheckIns(_ input: Operations.ListMyCheckIns.Input) async throws -> Operations.ListMyCheckIns.Output {
+        let found = try await tracing.checkIns(of: try actor(reason: "own check-ins").principal)
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        items: found.map { checkIn, venueName in
+                            .init(
+                                id: checkIn.id.lower,
+                                venueId: checkIn.venueID.lower,
+                                venueName: venueName,
+                                arrivedAt: checkIn.arrivedAt,
+                                leftAt: checkIn.leftAt,
+                                stayUntil: checkIn.stayUntil
+                            )
+                        }
+                    )
+                )
+            )
+        )
+    }
+
     func listMyExposureWarnings(
         _ input: Operations.ListMyExposureWarnings.Input
     ) async throws -> Operations.ListMyExposureWarnings.Output {

@@ -100,6 +100,7 @@ public enum Policy {
         "listVenueVisitors": [.citizen, .venueOwner, .systemAdmin],
         "submitDeclaration": [.citizen],
         "listMyExposureWarnings": [.citizen],
+        "listMyCheckIns": [.citizen],
         "recordCase": [.tracer],
         "getCase": [.tracer],
         "markContactF1": [.tracer],

@@ -33,6 +33,12 @@ struct RequestMiddleware<Context: RequestContext>: RouterMiddleware {
         var response: Response
         let call = CallContext(requestID: requestID, principal: nil, logger: logger)
         do {
+            // The router ignores empty path segments (`//api/v1/x`, `/app/staff/`), but the checks before it
+            // (CSRF, rate limits) match paths as written: such a path is no resource here.
+            let path = request.uri.path
+            if path != "/", path.contains("//") || path.hasSuffix("/") {
+                throw AppError(.notFound, code: "not_found", message: "No such resource.")
+            }
             response = try await CallContext.$current.withValue(call) {
                 try await next(request, context)
             }
@@ -256,7 +262,7 @@ struct AuthenticationMiddleware<Context: RequestContext>: RouterMiddleware {
             // The sign-in steps only revoke the cookie's session (rotation), so they need no CSRF token. The web
             // pages' forms carry their own token in the form, which `WebPages` checks on every POST.
             if ![.get, .head, .options].contains(request.method), !Self.isSignInStep(request.uri.path),
-                request.uri.path.hasPrefix("/api/")
+                !request.uri.path.hasPrefix("/app/")
             {
                 guard let csrf = request.headers[.csrfToken], case .session(let hash, _) = session.credential,
                     try await identity.csrfMatches(csrf, session: hash)
@@ -294,9 +300,8 @@ struct RateLimitMiddleware<Context: RequestContext>: RouterMiddleware {
         -> Response
     {
         let path = request.uri.path
-        // The API, and the web pages' forms (which call the API in process, past this middleware).
-        let webForm = path.hasPrefix("/app/") && request.method == .post
-        guard path.hasPrefix("/api/") || webForm, let call = CallContext.current else {
+        // The API, and the web pages (which call the API in process, past this middleware).
+        guard path.hasPrefix("/api/") || path.hasPrefix("/app/"), let call = CallContext.current else {
             return try await next(request, context)
         }
         let signInStep = AuthenticationMiddleware<Context>.isSignInStep(path)

@@ -189,6 +189,19 @@ public struct TracingService: Sendable {
         return found.map { ($0, names[$0.venueID]) }
     }
 
+    /// The caller's own check-ins of the retention period, newest first, with the venues' names.
+    public func checkIns(of principal: Principal) async throws -> [(CheckIn, String?)] {
+        var person: Person.ID?
+        if case .person(let id) = principal.scope { person = id }
+        let now = clock.now()
+        let since = now.addingTimeInterval(-Double(settings.retentionDays) * 86_400)
+        let found = try await store.checkIns(person: person, phone: principal.phone, from: since, to: now)
+            .sorted { $0.arrivedAt > $1.arrivedAt }.prefix(200)
+        var names: [UUID: String] = [:]
+        for id in Set(found.map(\.venueID)) { names[id] = try await store.venue(id: id)?.name }
+        return found.map { ($0, names[$0.venueID]) }
+    }
+
     /// The signed list of risky venue windows: each F0's stays in their window, widened by the
     /// margin, as venue id hashes and intervals. Every phone fetches it, so it is made at most once a
     /// minute (and again at once after a case is recorded here).

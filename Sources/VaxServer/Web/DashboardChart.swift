@@ -7,7 +7,9 @@ enum DashboardChart {
     static let valueColumns = [
         "coverage1", "coverage2", "dose1", "doses", "dropoutRate", "onHand", "daysOfCover", "registered",
     ]
-    static let labelColumns = ["unitName", "day", "priorityGroup", "product", "lot", "organisation", "name"]
+    static let labelColumns = [
+        "unitName", "day", "priorityGroup", "storeName", "product", "lot", "organisation", "facilityId", "name",
+    ]
 
     static func svg(keys: [String], titles: [String], rows: [[String]]) -> String? {
         // The first value column with a figure in it (coverage needs target populations, so doses come next).

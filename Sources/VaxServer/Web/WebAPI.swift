@@ -49,11 +49,13 @@ struct WebAPI: Sendable {
         }
         head.headerFields[.accept] = "*/*"
         let request = Request(head: head, body: .init(buffer: body))
+        // The page's request id and caller go with what the operation logs.
+        let callLogger = CallContext.current?.logger ?? logger
         let response: Response
         do {
-            response = try await responder.respond(to: request, context: VaxRequestContext(inProcess: logger))
+            response = try await responder.respond(to: request, context: VaxRequestContext(inProcess: callLogger))
         } catch {
-            response = RequestMiddleware<VaxRequestContext>.clientError(for: error, logger: logger)
+            response = RequestMiddleware<VaxRequestContext>.clientError(for: error, logger: callLogger)
                 .response(requestID: CallContext.current?.requestID)
         }
         let collector = BodyCollector()
@@ -74,7 +76,7 @@ final class BodyCollector: ResponseBodyWriter, Sendable {
 
     func write(_ part: ByteBuffer) async throws {
         var part = part
-        buffer.withLock { $0.writeBuffer(&part) }
+        _ = buffer.withLock { $0.writeBuffer(&part) }
     }
 
     func finish(_ trailingHeaders: HTTPFields?) async throws {}

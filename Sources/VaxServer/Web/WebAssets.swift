@@ -28,11 +28,12 @@ enum WebAssets {
         button.primary,a.button{display:inline-block;margin-top:1rem;background:#0b5394;color:#fff;border:0;border-radius:4px;padding:.6rem 1.1rem;font:inherit;font-weight:600;cursor:pointer;text-decoration:none}
         button.secondary{background:#fff;color:#0b5394;border:1px solid #0b5394;border-radius:4px;padding:.4rem .8rem;font:inherit;cursor:pointer}
         a{color:#0b5394}
-        :focus-visible{outline:3px solid #f59e0b;outline-offset:2px}
+        :focus-visible{outline:3px solid #b45309;outline-offset:2px}
+        .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
         table{border-collapse:collapse;width:100%;background:#fff;font-size:.95rem}
         th,td{border-bottom:1px solid #d0d4da;padding:.4rem .5rem;text-align:left;vertical-align:top}
         th{background:#eef1f5}
-        .scroll{overflow-x:auto}
+        .scroll{overflow-x:auto;position:relative}
         .status{border-radius:8px;padding:1rem;margin:.5rem 0;border:2px solid #1a1a1a}
         .status strong{font-size:1.2rem;display:block}
         .status.green{background:#1e7b3a;color:#fff;border-color:#14532d}
@@ -61,11 +62,15 @@ enum WebAssets {
         (function () {
           'use strict';
           function pad(n) { return (n < 10 ? '0' : '') + n; }
+          // The server's clock, not the tablet's: the page says what time it was rendered.
+          var stamp = document.querySelector('[data-now]');
+          var skew = stamp ? Number(stamp.getAttribute('data-now')) - Date.now() : 0;
+          function now() { return Date.now() + skew; }
           function tick() {
             var timers = document.querySelectorAll('[data-ends]');
             for (var i = 0; i < timers.length; i++) {
               var el = timers[i];
-              var left = Math.max(0, Date.parse(el.getAttribute('data-ends')) - Date.now());
+              var left = Math.max(0, Date.parse(el.getAttribute('data-ends')) - now());
               el.textContent = pad(Math.floor(left / 60000)) + ':' + pad(Math.floor(left / 1000) % 60);
               if (left === 0 && el.parentNode) { el.parentNode.className = 'done'; }
             }
@@ -88,7 +93,7 @@ enum WebAssets {
                     if (codes.length) {
                       stream.getTracks().forEach(function (t) { t.stop(); });
                       input.value = codes[0].rawValue;
-                      input.form.submit();
+                      if (input.form.requestSubmit) { input.form.requestSubmit(); } else { input.form.submit(); }
                     } else { requestAnimationFrame(look); }
                   }, function () { requestAnimationFrame(look); });
                 };
@@ -105,7 +110,8 @@ enum WebAssets {
 
           // The site console offline: a form sent without a network is kept on the tablet, then sent
           // through /app/site/sync (the API's batch endpoint) when the network is back; each record counts once.
-          var QUEUE = 'vaxtrace-site-queue';
+          var box = document.getElementById('queued');
+          var QUEUE = box ? box.getAttribute('data-queue') : 'vaxtrace-site-queue';
           function load() { try { return JSON.parse(localStorage.getItem(QUEUE) || '[]'); } catch (e) { return []; } }
           function shown(queue) {
             var box = document.getElementById('queued');
@@ -128,8 +134,10 @@ enum WebAssets {
             });
             if (!fields._record) { fields._record = fresh(); }
             var queue = load();
-            queue.push({ action: form.getAttribute('action'), fields: fields, at: new Date().toISOString() });
+            queue.push({ action: form.getAttribute('action'), fields: fields, at: new Date(now()).toISOString() });
             save(queue);
+            // Sent once: the form cannot be sent again with the same record id (a correction is a new record).
+            Array.prototype.forEach.call(form.elements, function (element) { element.disabled = true; });
             var row = form.closest('[data-appointment]');
             if (row) { row.setAttribute('data-queued', String(Number(row.getAttribute('data-queued') || 0) + 1)); }
             var code = form.querySelector('#code');
@@ -139,7 +147,8 @@ enum WebAssets {
             var queue = load();
             var token = document.querySelector('input[name=_csrf]');
             if (!queue.length || !navigator.onLine || !token || !document.getElementById('queued')) { return; }
-            var body = '_csrf=' + encodeURIComponent(token.value) + '&records=' + encodeURIComponent(JSON.stringify(queue));
+            var sent = queue.slice(0, 500);
+            var body = '_csrf=' + encodeURIComponent(token.value) + '&records=' + encodeURIComponent(JSON.stringify(sent));
             fetch('/app/site/sync', {
               method: 'POST', credentials: 'same-origin', body: body,
               headers: { 'Content-Type': 'application/x-www-form-urlencoded' }
@@ -148,9 +157,12 @@ enum WebAssets {
               return response.json();
             }).then(function (answer) {
               var refused = (answer.results || []).filter(function (r) { return r.status === 'rejected'; });
-              localStorage.removeItem(QUEUE);
-              sessionStorage.setItem('vaxtrace-sync-problems', JSON.stringify(refused));
-              location.reload();
+              var earlier = JSON.parse(sessionStorage.getItem('vaxtrace-sync-problems') || '[]');
+              sessionStorage.setItem('vaxtrace-sync-problems', JSON.stringify(earlier.concat(refused)));
+              // Only what was sent leaves the queue: forms queued meanwhile, or past the first 500, stay.
+              var ids = sent.map(function (r) { return r.fields._record; });
+              var left = load().filter(function (r) { return ids.indexOf(r.fields._record) < 0; });
+              if (left.length) { save(left); sync(); } else { localStorage.removeItem(QUEUE); location.reload(); }
             }).catch(function () {});
           }
           var problems = document.getElementById('sync-problems');

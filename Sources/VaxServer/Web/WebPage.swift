@@ -40,8 +40,14 @@ struct WebPage {
             language =
                 request.cookies[WebPages.languageCookie].flatMap { WebLanguage(rawValue: $0.value) } ?? .vietnamese
         }
-        if case .session(let hash, _)? = principal?.credential {
-            csrfToken = Secrets.digest("web-form|" + hash)
+        // Signed in: derived from the secret credential itself (the cookie or bearer token), which the
+        // database does not hold, so a copy of the sessions table cannot forge it.
+        let bearer = request.headers[.authorization].flatMap {
+            $0.lowercased().hasPrefix("bearer ") ? String($0.dropFirst(7)).trimmingCharacters(in: .whitespaces) : nil
+        }
+        let cookie = request.cookies[AuthenticationMiddleware<VaxRequestContext>.sessionCookie]?.value
+        if principal != nil, let secret = bearer ?? cookie, !secret.isEmpty {
+            csrfToken = Secrets.digest("web-form|" + secret)
         } else if let existing = request.cookies[WebPages.formCookie]?.value, existing.count == 43 {
             csrfToken = existing
         } else {
@@ -78,11 +84,13 @@ struct WebPage {
         context["signedIn"] = principal != nil
         context["isCitizen"] = principal?.role == .citizen
         context["isTracer"] = principal?.role == .tracer
+        // The offline queue is kept per account on a shared tablet; the server's clock corrects the tablet's.
+        context["queueKey"] = "vaxtrace-site-queue-" + Secrets.digest("queue|" + (principal?.subject ?? "")).prefix(16)
+        context["serverNow"] = Int(Date().timeIntervalSince1970 * 1000)
         context["isSite"] = principal.map { [.vaccinator, .facilityAdmin, .systemAdmin].contains($0.role) } ?? false
         context["isOfficial"] =
-            principal.map {
-                [.communeOfficial, .districtOfficial, .provinceOfficial, .facilityAdmin, .systemAdmin].contains($0.role)
-            } ?? false
+            principal.map { [.communeOfficial, .districtOfficial, .provinceOfficial, .systemAdmin].contains($0.role) }
+            ?? false
         context["otherLanguage"] = [
             "href": path + "?"
                 + (query.filter { $0.key != "lang" }.map { "\($0.key)=\($0.value)" } + [

@@ -99,10 +99,15 @@ extension WebPages {
                     ])
                 }
             }
+            // The facility's name, from the day's list of sessions.
+            let day = try await api.call(.get, "/api/v1/sessions?date=\(info.object["date"] as? String ?? "")")
+            let facilityName = day.items.first { ($0["session"] as? [String: Any])?["id"] as? String == sessionID }?[
+                "facilityName"
+            ]
             values["info"] = [
                 "date": web.date(info.object["date"] as? String),
                 "product": Self.productName(info.object["productCode"] as? String ?? ""),
-                "facility": info.object["facilityId"] ?? "",
+                "facility": facilityName ?? info.object["facilityId"] ?? "",
             ]
             values["rows"] = rows
             values["questions"] = checklist.questions.map { ["qcode": $0.code, "text": $0.text] }
@@ -152,7 +157,8 @@ extension WebPages {
             [
                 "appointment": appointment.uuidString.lowercased(), "session": session ?? "",
                 "version": checklist.version, "checklistTitle": checklist.title,
-                "questions": questions, "errors": errors, "values": answers, "record": Self.newRecordID(),
+                "questions": questions, "errors": errors, "record": Self.newRecordID(),
+                "temperature": answers["_temperature"] ?? "", "consented": answers["_consent"] == "yes",
             ],
             status: errors.isEmpty ? .ok : .badRequest
         )
@@ -161,9 +167,11 @@ extension WebPages {
     func screen(_ web: WebPage, _ fields: [String: String], appointment: UUID) async throws -> Response {
         let session = fields["session", default: ""]
         let (body, errors) = screeningBody(web, fields)
-        let echo = fields.filter { $0.key.hasPrefix("q_") }.reduce(into: [String: String]()) {
+        var echo = fields.filter { $0.key.hasPrefix("q_") }.reduce(into: [String: String]()) {
             $0[String($1.key.dropFirst(2))] = $1.value
         }
+        echo["_temperature"] = fields["temperature"]
+        echo["_consent"] = fields["consent"]
         guard errors.isEmpty else {
             return try await screeningForm(
                 web,
@@ -220,7 +228,7 @@ extension WebPages {
             product = info.object["productCode"] as? String ?? ""
             let stock = try await api.call(.get, "/api/v1/sessions/\(session)/stock")
             for line in stock.ok ? stock.items : [] {
-                lots.append(["lot": line["lotNumber"] ?? "", "expiry": line["expiry"] ?? ""])
+                lots.append(["lot": line["lotNumber"] ?? ""])
             }
         }
         return web.render(
@@ -256,7 +264,7 @@ extension WebPages {
             if mapped.isEmpty { mapped["lotNumber"] = answer.message }
             return try await doseForm(web, appointment: appointment, session: session, values: values, errors: mapped)
         }
-        return Self.redirect("/app/site?session=\(session)")
+        return Self.redirect("/app/site?session=\(Self.sessionID(session))")
     }
 
     func observe(_ web: WebPage, _ fields: [String: String], appointment: UUID) async throws -> Response {
@@ -270,7 +278,7 @@ extension WebPages {
             if answer.status == .forbidden || answer.status == .unauthorized { return refused(web, answer) }
             return try await siteConsole(web, notice: nil, errors: ["observation": answer.message], session: session)
         }
-        return Self.redirect("/app/site?session=\(session)")
+        return Self.redirect("/app/site?session=\(Self.sessionID(session))")
     }
 
     // MARK: The records the site's forms make, online or queued offline
@@ -278,6 +286,11 @@ extension WebPages {
     /// A fresh record id for a form: the API applies a record once, so a form sent twice, or sent offline
     /// and synced later, counts once.
     static func newRecordID() -> String { IdentifierGenerator.uuidV7.next(at: Date()).uuidString.lowercased() }
+
+    /// A session id fit for a link: the id when it is one, else nothing.
+    static func sessionID(_ text: String) -> String {
+        UUID(uuidString: text).map { $0.uuidString.lowercased() } ?? ""
+    }
 
     static func recordID(_ fields: [String: String]) -> String? {
         fields["_record"].flatMap(UUID.init(uuidString:)).map { $0.uuidString.lowercased() }

@@ -111,7 +111,7 @@ struct WebPages: Sendable {
             try await form(request, signedIn: true) { try await reportReaction($0, $1) }
         }
         router.get("/app/me/declaration") { request, _ in
-            try await page(request, signedIn: true) { $0.render("declaration", ["values": [String: String]()]) }
+            try await page(request, signedIn: true) { declarationForm($0, [:], errors: [:]) }
         }
         router.post("/app/me/declaration") { request, _ in
             try await form(request, signedIn: true) { try await declare($0, $1) }
@@ -219,7 +219,7 @@ struct WebPages: Sendable {
         signedIn: Bool = false,
         _ body: (WebPage) async throws -> Response
     ) async throws -> Response {
-        var web = WebPage(request: request, library: library, secureCookies: secureCookies)
+        let web = WebPage(request: request, library: library, secureCookies: secureCookies)
         if signedIn, web.principal == nil { return Self.redirect("/app/sign-in") }
         var response = try await body(web)
         web.finish(&response)
@@ -232,7 +232,7 @@ struct WebPages: Sendable {
         signedIn: Bool = false,
         _ body: (WebPage, [String: String]) async throws -> Response
     ) async throws -> Response {
-        var web = WebPage(request: request, library: library, secureCookies: secureCookies)
+        let web = WebPage(request: request, library: library, secureCookies: secureCookies)
         if signedIn, web.principal == nil { return Self.redirect("/app/sign-in") }
         let fields = try await Self.formFields(request)
         guard let sent = fields["_csrf"], let expected = web.csrfToken,
@@ -400,17 +400,25 @@ struct WebPages: Sendable {
         if answer.object["next"] as? String == "enrol" {
             let enrol = try await api.call(.post, "/api/v1/auth/totp/enrol", json: ["mfaToken": mfa])
             guard enrol.ok else { return refused(web, enrol) }
-            values["enrol"] = [
-                "secret": enrol.object["secret"] as? String ?? "",
-                "qr": Self.dataURI(svg: enrol.object["qrSvg"] as? String ?? ""),
-            ]
+            values["enrol"] = Self.enrolment(uri: enrol.object["otpauthUri"] as? String ?? "")
         }
         return web.render("staff", values)
+    }
+
+    /// The authenticator's QR code and key for an `otpauth://` URI (shown again after a wrong first code).
+    static func enrolment(uri: String) -> [String: Any]? {
+        guard uri.hasPrefix("otpauth://totp/"), let components = URLComponents(string: uri),
+            let secret = components.queryItems?.first(where: { $0.name == "secret" })?.value,
+            let code = try? QRCode(uri, errorCorrection: .medium)
+        else { return nil }
+        return ["secret": secret, "qr": dataURI(svg: code.svg()), "uri": uri]
     }
 
     func staffCode(_ web: WebPage, _ fields: [String: String]) async throws -> Response {
         let mfa = fields["mfaToken", default: ""]
         let code = fields["code", default: ""].trimmingCharacters(in: .whitespaces)
+        // During enrolment the QR code stays on the page until a code is accepted.
+        let enrol = Self.enrolment(uri: fields["enrolUri", default: ""]) as Any
         let isTOTP = code.count == 6 && code.allSatisfy { $0.isASCII && $0.isNumber }
         // A TOTP code is 6 digits; a recovery code is three groups of four letters or digits.
         let isRecovery = code.count == 14 && code.split(separator: "-").map(\.count) == [4, 4, 4]
@@ -418,7 +426,7 @@ struct WebPages: Sendable {
             return web.render(
                 "staff",
                 [
-                    "stepCode": true, "mfaToken": mfa,
+                    "stepCode": true, "mfaToken": mfa, "enrol": enrol,
                     "errors": ["code": web.t(code.isEmpty ? "required" : "totpInvalid")],
                 ],
                 status: .badRequest
@@ -432,7 +440,7 @@ struct WebPages: Sendable {
         guard answer.ok else {
             return web.render(
                 "staff",
-                ["stepCode": true, "mfaToken": mfa, "errors": ["code": answer.message]],
+                ["stepCode": true, "mfaToken": mfa, "enrol": enrol, "errors": ["code": answer.message]],
                 status: answer.status
             )
         }
@@ -460,7 +468,8 @@ struct WebPages: Sendable {
             names[id] = person["fullName"] as? String ?? ""
             let record = try await api.call(.get, "/api/v1/people/\(id)/vaccination")
             let certificates = try await api.call(.get, "/api/v1/people/\(id)/certificates")
-            let status = record.object["status"] as? [String: Any] ?? [:]
+            var status = record.object["status"] as? [String: Any] ?? [:]
+            if !record.ok { status = ["colour": "none", "label": record.message, "labelEnglish": record.message] }
             let doses = (record.object["doses"] as? [[String: Any]] ?? []).map { dose -> [String: Any] in
                 [
                     "number": dose["doseNumber"] ?? "",
@@ -508,6 +517,13 @@ struct WebPages: Sendable {
                 "updated": web.dateTime(item["updatedAt"] as? String),
             ]
         }
+        let visits = try await api.call(.get, "/api/v1/me/check-ins")
+        let checkIns = (visits.ok ? visits.items : []).prefix(20).map { item -> [String: Any] in
+            [
+                "venue": item["venueName"] ?? "", "arrived": web.dateTime(item["arrivedAt"] as? String),
+                "left": web.dateTime((item["leftAt"] ?? item["stayUntil"]) as? String),
+            ]
+        }
         let exposures = try await api.call(.get, "/api/v1/me/exposure-warnings")
         let warnings = (exposures.ok ? exposures.items : []).map { item -> [String: Any] in
             [
@@ -523,7 +539,7 @@ struct WebPages: Sendable {
                 "people": cards, "hasPeople": !cards.isEmpty, "appointments": items,
                 "hasAppointments": !items.isEmpty, "registered": web.flag("registered"),
                 "reported": web.flag("reported"), "declared": web.flag("declared"), "warnings": warnings,
-                "hasWarnings": !warnings.isEmpty,
+                "hasWarnings": !warnings.isEmpty, "checkIns": Array(checkIns), "hasCheckIns": !checkIns.isEmpty,
             ]
         )
     }
@@ -531,6 +547,16 @@ struct WebPages: Sendable {
     func registrationForm(_ web: WebPage, values: [String: String], errors: [String: String]) async throws -> Response {
         let groups = try await priorityGroups.names(validOn: LocalDate(at: clock.now()))
         let chosen = values["priorityGroup"] ?? ""
+        // Who the new record is for: a person with this phone, or a dependant (a child, an elderly parent)
+        // of one of the caller's own records.
+        let mine = try await api.call(.get, "/api/v1/me/people")
+        let holders = mine.items.filter { $0["guardianId"] == nil }.map { person -> [String: Any] in
+            let value = "dependant:\(person["id"] ?? "")"
+            return ["value": value, "name": person["fullName"] ?? "", "selected": values["for"] == value]
+        }
+        let relationships = ["child", "parent", "spouse", "grandparent", "other"].map {
+            ["code": $0, "name": web.t("relationship_" + $0), "selected": values["relationship"] == $0] as [String: Any]
+        }
         return web.render(
             "register",
             [
@@ -543,6 +569,7 @@ struct WebPages: Sendable {
                     ]
                 },
                 "female": values["sex"] == "female", "male": values["sex"] == "male",
+                "holders": holders, "hasHolders": !holders.isEmpty, "relationships": relationships,
             ],
             status: errors.isEmpty ? .ok : .badRequest
         )
@@ -555,19 +582,34 @@ struct WebPages: Sendable {
         var values: [String: String] = [:]
         for name in names { values[name] = fields[name, default: ""].trimmingCharacters(in: .whitespaces) }
         var errors: [String: String] = [:]
-        for name in names where values[name, default: ""].isEmpty {
+        values["for"] = fields["for", default: ""]
+        values["relationship"] = fields["relationship", default: ""]
+        let guardian =
+            values["for", default: ""].hasPrefix("dependant:")
+            ? UUID(uuidString: String(values["for"]!.dropFirst("dependant:".count))) : nil
+        if values["for", default: ""].hasPrefix("dependant:"), guardian == nil { errors["for"] = web.t("required") }
+        if guardian != nil, !["child", "parent", "spouse", "grandparent", "other"].contains(values["relationship"]!) {
+            errors["relationship"] = web.t("required")
+        }
+        // A child may have no ID card yet: the number is needed for a record of one's own.
+        for name in names where values[name, default: ""].isEmpty && !(name == "nationalId" && guardian != nil) {
             errors[name] = web.t("required")
         }
         if errors["dateOfBirth"] == nil, WebPage.isoDate(values["dateOfBirth"]!) == nil {
             errors["dateOfBirth"] = web.t("dateInvalid")
         }
         let number = values["nationalId", default: ""]
-        if errors["nationalId"] == nil, ![9, 12].contains(number.count) || !number.allSatisfy(\.isNumber) {
+        if errors["nationalId"] == nil, !number.isEmpty || guardian == nil,
+            ![9, 12].contains(number.count) || !number.allSatisfy({ $0.isASCII && $0.isNumber })
+        {
             errors["nationalId"] = web.t("nationalIdInvalid")
         }
         let commune = values["communeCode", default: ""]
-        if errors["communeCode"] == nil, commune.count != 5 || !commune.allSatisfy(\.isNumber) {
+        if errors["communeCode"] == nil, commune.count != 5 || !commune.allSatisfy({ $0.isASCII && $0.isNumber }) {
             errors["communeCode"] = web.t("communeInvalid")
+        }
+        if errors["priorityGroup"] == nil, Int(values["priorityGroup"]!) == nil {
+            errors["priorityGroup"] = web.t("required")
         }
         guard errors.isEmpty, let group = Int(values["priorityGroup"]!) else {
             return try await registrationForm(web, values: values, errors: errors)
@@ -581,14 +623,40 @@ struct WebPages: Sendable {
             ],
             "priorityGroups": [group],
         ]
-        if let phone = web.principal?.phone { person["phone"] = phone }
-        person["nationalId"] = ["type": number.count == 9 ? "cmnd" : "cccd", "number": number]
-        let answer = try await api.call(
-            .post,
-            "/api/v1/registrations",
-            json: ["person": person, "priorityGroup": group]
-        )
-        guard answer.ok else {
+        if !number.isEmpty { person["nationalId"] = ["type": number.count == 9 ? "cmnd" : "cccd", "number": number] }
+        let answer: WebAPI.Answer
+        if let guardian {
+            // The dependant's record, then their registration (the record stays if the registration is
+            // refused, and the form says why).
+            let made = try await api.call(
+                .post,
+                "/api/v1/people/\(guardian.uuidString.lowercased())/dependants",
+                json: ["relationship": values["relationship"]!, "person": person]
+            )
+            guard made.ok, let id = made.object["id"] as? String else {
+                return try await registrationFailed(web, made, values: values, names: names)
+            }
+            answer = try await api.call(.post, "/api/v1/registrations", json: ["personId": id, "priorityGroup": group])
+        } else {
+            if let phone = web.principal?.phone { person["phone"] = phone }
+            answer = try await api.call(
+                .post,
+                "/api/v1/registrations",
+                json: ["person": person, "priorityGroup": group]
+            )
+        }
+        guard answer.ok else { return try await registrationFailed(web, answer, values: values, names: names) }
+        return Self.redirect("/app/me?registered=1")
+    }
+
+    /// The registration form again with the API's refusal next to the fields it names.
+    func registrationFailed(
+        _ web: WebPage,
+        _ answer: WebAPI.Answer,
+        values: [String: String],
+        names: [String]
+    ) async throws -> Response {
+        do {
             if answer.status == .forbidden || answer.status == .unauthorized { return refused(web, answer) }
             var mapped: [String: String] = [:]
             for (field, message) in answer.fieldErrors {
@@ -606,7 +674,6 @@ struct WebPages: Sendable {
             if mapped.isEmpty { mapped["fullName"] = answer.message }
             return try await registrationForm(web, values: values, errors: mapped)
         }
-        return Self.redirect("/app/me?registered=1")
     }
 
     /// The province a 2025 commune lies in (the API's own unit lookup); empty when the code is unknown, which
@@ -714,6 +781,22 @@ struct WebPages: Sendable {
 
     static let symptoms = ["fever", "cough", "breathlessness", "fatigue", "loss_of_taste_or_smell"]
 
+    /// The declaration form, with what was ticked and typed kept when it comes back with messages.
+    func declarationForm(_ web: WebPage, _ fields: [String: String], errors: [String: String]) -> Response {
+        let ticked = Set(fields["symptoms", default: ""].split(separator: ",").map(String.init))
+        return web.render(
+            "declaration",
+            [
+                "values": fields, "errors": errors,
+                "symptoms": Self.symptoms.map {
+                    ["code": $0, "name": web.t("symptom_" + $0), "checked": ticked.contains($0)] as [String: Any]
+                },
+                "confirmed": fields["confirmed"] == "yes", "suspected": fields["suspected"] == "yes",
+            ],
+            status: errors.isEmpty ? .ok : .badRequest
+        )
+    }
+
     func declare(_ web: WebPage, _ fields: [String: String]) async throws -> Response {
         let symptoms = fields["symptoms", default: ""].split(separator: ",").map(String.init)
             .filter(Self.symptoms.contains)
@@ -735,9 +818,7 @@ struct WebPages: Sendable {
                 errors["moveDate"] = web.t("dateInvalid")
             }
         }
-        guard errors.isEmpty else {
-            return web.render("declaration", ["values": fields, "errors": errors], status: .badRequest)
-        }
+        guard errors.isEmpty else { return declarationForm(web, fields, errors: errors) }
         let answer = try await api.call(
             .post,
             "/api/v1/declarations",
@@ -751,13 +832,13 @@ struct WebPages: Sendable {
             if answer.status == .forbidden || answer.status == .unauthorized { return refused(web, answer) }
             var mapped: [String: String] = [:]
             for (field, message) in answer.fieldErrors {
-                mapped[
-                    field.hasPrefix("domesticMovement") ? (field.hasSuffix("date") ? "moveDate" : "moveFrom") : "areas"
-                ] =
-                    message
+                let name =
+                    !field.hasPrefix("domesticMovement")
+                    ? "areas" : field.hasSuffix("date") ? "moveDate" : field.hasSuffix("to") ? "moveTo" : "moveFrom"
+                mapped[name] = message
             }
             if mapped.isEmpty { mapped["areas"] = answer.message }
-            return web.render("declaration", ["values": fields, "errors": mapped], status: .badRequest)
+            return declarationForm(web, fields, errors: mapped)
         }
         return Self.redirect("/app/me?declared=1")
     }
@@ -959,6 +1040,7 @@ struct WebPages: Sendable {
             var item: [String: Any] = ["cells": row.map { $0.isEmpty ? "–" : $0 }]
             if let unitKey, unitKey < row.count, view == "coverage" || view == "dropout" {
                 item["drill"] = "/app/dashboards?view=\(view)&unit=\(row[unitKey])"
+                item["drillLabel"] = row.count > unitKey + 1 ? row[unitKey + 1] : row[unitKey]
             }
             return item
         }
@@ -973,6 +1055,7 @@ struct WebPages: Sendable {
                 }
                     as Any,
                 "columns": columns, "rows": rendered, "hasRows": !rendered.isEmpty,
+                "drills": rendered.contains { $0["drill"] != nil },
                 "chart": DashboardChart.svg(keys: keys, titles: columns, rows: rows) as Any,
                 "views": Self.dashboardViews.map { name in
                     [
