@@ -17,7 +17,6 @@ struct WebAPI: Sendable {
         var status: HTTPResponse.Status
         var json: Any
         var body: ByteBuffer
-        var contentType: String
 
         var ok: Bool { (200..<300).contains(status.code) }
         var object: [String: Any] { json as? [String: Any] ?? [:] }
@@ -66,7 +65,7 @@ struct WebAPI: Sendable {
             type.hasPrefix("application/json")
             ? ((try? JSONSerialization.jsonObject(with: Data(buffer: bytes), options: [.fragmentsAllowed])) ?? [:])
             : [:]
-        return Answer(status: response.status, json: json, body: bytes, contentType: type)
+        return Answer(status: response.status, json: json, body: bytes)
     }
 }
 

@@ -8,7 +8,6 @@ import VaxDomain
 extension WebPages {
     func siteConsole(
         _ web: WebPage,
-        notice: String?,
         errors: [String: String],
         session: String? = nil
     ) async throws
@@ -16,7 +15,7 @@ extension WebPages {
     {
         let sessionID = session ?? web.queryValue("session") ?? ""
         var values: [String: Any] = [
-            "session": sessionID, "errors": errors, "notice": notice as Any, "hasNotice": notice != nil,
+            "session": sessionID, "errors": errors,
             "reported": web.flag("reported"),
         ]
         if sessionID.isEmpty {
@@ -123,16 +122,16 @@ extension WebPages {
         let session = fields["session", default: ""]
         let code = fields["code", default: ""].trimmingCharacters(in: .whitespacesAndNewlines)
         guard UUID(uuidString: session) != nil else {
-            return try await siteConsole(web, notice: nil, errors: ["session": web.t("sessionInvalid")], session: "")
+            return try await siteConsole(web, errors: ["session": web.t("sessionInvalid")], session: "")
         }
         guard !code.isEmpty else {
-            return try await siteConsole(web, notice: nil, errors: ["code": web.t("required")], session: session)
+            return try await siteConsole(web, errors: ["code": web.t("required")], session: session)
         }
         let body = Self.checkInBody(code: code, record: Self.recordID(fields))
         let answer = try await api.call(.post, "/api/v1/sessions/\(session)/check-ins", json: body)
         guard answer.ok else {
             if answer.status == .forbidden || answer.status == .unauthorized { return refused(web, answer) }
-            return try await siteConsole(web, notice: nil, errors: ["code": answer.message], session: session)
+            return try await siteConsole(web, errors: ["code": answer.message], session: session)
         }
         return Self.redirect("/app/site?session=\(session)&checkedIn=1")
     }
@@ -276,7 +275,7 @@ extension WebPages {
         )
         guard answer.ok else {
             if answer.status == .forbidden || answer.status == .unauthorized { return refused(web, answer) }
-            return try await siteConsole(web, notice: nil, errors: ["observation": answer.message], session: session)
+            return try await siteConsole(web, errors: ["observation": answer.message], session: session)
         }
         return Self.redirect("/app/site?session=\(Self.sessionID(session))")
     }

@@ -138,7 +138,7 @@ struct WebPages: Sendable {
             }
         }
         router.get("/app/site") { request, _ in
-            try await page(request, signedIn: true) { try await siteConsole($0, notice: nil, errors: [:]) }
+            try await page(request, signedIn: true) { try await siteConsole($0, errors: [:]) }
         }
         router.post("/app/site/check-in") { request, _ in
             try await form(request, signedIn: true) { try await siteCheckIn($0, $1) }
@@ -156,11 +156,6 @@ struct WebPages: Sendable {
                 )
             }
         }
-        router.post("/app/site/appointments/:appointment/screening") { request, context in
-            try await form(request, signedIn: true) {
-                try await screen($0, $1, appointment: try context.parameters.require("appointment", as: UUID.self))
-            }
-        }
         router.get("/app/site/appointments/:appointment/dose") { request, context in
             try await page(request, signedIn: true) {
                 try await doseForm(
@@ -172,14 +167,17 @@ struct WebPages: Sendable {
                 )
             }
         }
-        router.post("/app/site/appointments/:appointment/dose") { request, context in
-            try await form(request, signedIn: true) {
-                try await dose($0, $1, appointment: try context.parameters.require("appointment", as: UUID.self))
-            }
-        }
-        router.post("/app/site/appointments/:appointment/observation") { request, context in
-            try await form(request, signedIn: true) {
-                try await observe($0, $1, appointment: try context.parameters.require("appointment", as: UUID.self))
+        // The site's three records about one appointment: screening, dose, observation.
+        let records: [(String, @Sendable (WebPage, [String: String], UUID) async throws -> Response)] = [
+            ("screening", { try await screen($0, $1, appointment: $2) }),
+            ("dose", { try await dose($0, $1, appointment: $2) }),
+            ("observation", { try await observe($0, $1, appointment: $2) }),
+        ]
+        for (record, handle) in records {
+            router.post("/app/site/appointments/:appointment/\(record)") { request, context in
+                try await form(request, signedIn: true) {
+                    try await handle($0, $1, try context.parameters.require("appointment", as: UUID.self))
+                }
             }
         }
         router.get("/app/venues") { request, _ in
@@ -656,24 +654,22 @@ struct WebPages: Sendable {
         values: [String: String],
         names: [String]
     ) async throws -> Response {
-        do {
-            if answer.status == .forbidden || answer.status == .unauthorized { return refused(web, answer) }
-            var mapped: [String: String] = [:]
-            for (field, message) in answer.fieldErrors {
-                let name =
-                    switch field {
-                    case "person.address.communeCode", "person.address.provinceCode", "person.address":
-                        "communeCode"
-                    case "person.address.street": "street"
-                    case "person.nationalId", "person.nationalId.number": "nationalId"
-                    case "priorityGroup", "person.priorityGroups": "priorityGroup"
-                    default: String(field.split(separator: ".").last ?? "fullName")
-                    }
-                mapped[names.contains(name) ? name : "fullName"] = message
-            }
-            if mapped.isEmpty { mapped["fullName"] = answer.message }
-            return try await registrationForm(web, values: values, errors: mapped)
+        if answer.status == .forbidden || answer.status == .unauthorized { return refused(web, answer) }
+        var mapped: [String: String] = [:]
+        for (field, message) in answer.fieldErrors {
+            let name =
+                switch field {
+                case "person.address.communeCode", "person.address.provinceCode", "person.address":
+                    "communeCode"
+                case "person.address.street": "street"
+                case "person.nationalId", "person.nationalId.number": "nationalId"
+                case "priorityGroup", "person.priorityGroups": "priorityGroup"
+                default: String(field.split(separator: ".").last ?? "fullName")
+                }
+            mapped[names.contains(name) ? name : "fullName"] = message
         }
+        if mapped.isEmpty { mapped["fullName"] = answer.message }
+        return try await registrationForm(web, values: values, errors: mapped)
     }
 
     /// The province a 2025 commune lies in (the API's own unit lookup); empty when the code is unknown, which
@@ -712,7 +708,7 @@ struct WebPages: Sendable {
             }
             let person = try await api.call(.get, "/api/v1/people/\(id.uuidString.lowercased())")
             guard person.ok else { return refused(web, person) }
-            people = WebAPI.Answer(status: .ok, json: ["items": [person.object]], body: .init(), contentType: "")
+            people = WebAPI.Answer(status: .ok, json: ["items": [person.object]], body: .init())
         } else {
             people = try await api.call(.get, "/api/v1/me/people")
             guard people.ok else { return refused(web, people) }
