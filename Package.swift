@@ -227,7 +227,9 @@ let package = Package(
         ),
         .testTarget(
             name: "HealthCertificatesTests",
-            dependencies: ["HealthCertificates", "QRCode", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "HealthCertificates", "QRCode", "VaxTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

@@ -34,4 +34,15 @@ if [ ${#need[@]} -gt 0 ]; then
   # Debian's package starts a cluster of its own; the tests use a throwaway one instead.
   if [ -x /etc/init.d/postgresql ]; then $sudo /etc/init.d/postgresql stop >/dev/null 2>&1 || true; fi
 fi
+# zbarimg reads images through ImageMagick, whose SVG coder (the QR tests read SVG codes back) is in
+# the "-extra" package that zbar-tools only suggests.
+if { [ "$what" = test ] || [ "$what" = bench ]; } && ! ls /usr/lib/*/ImageMagick-6*/modules-Q16/coders/svg.so >/dev/null 2>&1; then
+  # The installed ImageMagick core library (libmagickcore-6.q16-6 on Debian 12), whose coders we add to.
+  core=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' 'libmagickcore-6.q16-*' 2>/dev/null \
+    | awk '$1 == "ii" && $2 !~ /-extra$/ { sub(/:.*/, "", $2); print $2; exit }')
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  echo "installing: ${core:-libmagickcore-6.q16-6}-extra"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${core:-libmagickcore-6.q16-6}-extra" >/dev/null
+fi
 command -v swift >/dev/null || { echo "the Swift toolchain (6.1 or later) is required: https://swift.org/install" >&2; exit 1; }

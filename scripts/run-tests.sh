@@ -10,11 +10,18 @@ fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
-swift test --skip-build --verbose 2>&1 | tee "$log" | grep -Ev '^(\[|Build|Compiling|Write|Running|warning: )' \
-  | grep -E '^(✔|✘|􀟈|◇ Test run|↳)|passed|failed|error' | grep -v 'Test case passing\|started\.$'
+# --line-buffered: CI shows each result as it comes, so a run that is stopped shows how far it got.
+# The whole run is stopped (with whatever it started) after TEST_TIMEOUT seconds (default 40 minutes;
+# it takes about 5 here): a stuck test fails the run with a message instead of holding CI to its limit.
+limit=${TEST_TIMEOUT:-2400}
+timeout --kill-after=30 "$limit" swift test --skip-build --verbose 2>&1 | tee "$log" | grep --line-buffered -Ev '^(\[|Build|Compiling|Write|Running|warning: )' \
+  | grep --line-buffered -E '^(✔|✘|􀟈|◇ Test run|↳)|passed|failed|error' | grep --line-buffered -v 'Test case passing\|started\.$'
 # The status of `swift test` itself (with `|| true` here, pipefail would hand over the status of `true`).
 status=${PIPESTATUS[0]}
 set -e
+if [ "$status" = 124 ] || [ "$status" = 137 ]; then
+  echo "the suite did not finish within $limit s (TEST_TIMEOUT) and was stopped; the last results above show how far it got"
+fi
 echo
 echo "test cases per engine:"
 for engine in sqlite postgres; do

@@ -72,7 +72,9 @@ public struct QRCode: Sendable {
     public subscript(x: Int, y: Int) -> Bool { dark[y * size + x] }
 
     /// An SVG whose drawn side is `side` (a CSS length such as "15cm"), with a quiet zone of `quietZone`
-    /// modules; dark modules are one path, so it stays small and scales crisply when printed.
+    /// modules; dark modules are one path, so it stays small and scales crisply when printed. The path says
+    /// `stroke="none"` (the SVG default) because ImageMagick's own renderer, which zbarimg reads SVG with,
+    /// would otherwise outline every run of modules and fill the code in.
     public func svg(side: String = "100%", quietZone: Int = 4) -> String {
         let total = size + 2 * quietZone
         var path = ""
@@ -91,7 +93,7 @@ public struct QRCode: Sendable {
         return """
             <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(total) \(total)" width="\(side)" height="\(side)" \
             shape-rendering="crispEdges"><rect width="\(total)" height="\(total)" fill="#fff"/>\
-            <path fill="#000" d="\(path)"/></svg>
+            <path fill="#000" stroke="none" d="\(path)"/></svg>
             """
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VaxTestSupport
 
 /// The venue check-in page `/checkin#TOKEN` in a real browser (headless Chromium through Selenium,
 /// `scripts/check-checkin-page.py`) against a running `vaxtrace serve`: the URL a poster's QR holds
@@ -10,7 +11,8 @@ import Testing
         try #require(FileManager.default.isExecutableFile(atPath: CommandLineTests.binary), "build vaxtrace first")
         let python = try PythonCrossCheckTests.run(
             "/bin/bash",
-            [PythonCrossCheckTests.root.appendingPathComponent("scripts/browser-venv.sh").path]
+            [PythonCrossCheckTests.root.appendingPathComponent("scripts/browser-venv.sh").path],
+            timeout: 600
         )
         .output.trimmingCharacters(in: .whitespacesAndNewlines)
         try #require(!python.isEmpty, "scripts/browser-venv.sh could not make the Selenium venv")
@@ -29,7 +31,7 @@ import Testing
                     #"{"name": "Quán Cà Phê Đồi Chè", "kind": "cafe", "unitCode": "05692", "address": "Tân Cương", "ownerName": "Lê Mai", "ownerPhone": "0912345000"}"#,
                 ]
             )
-            #expect(created.status == 0, "\(created.output)")
+            #expect(created.status == 0, "\(created.summary)")
             let venue = try #require(
                 try JSONSerialization.jsonObject(with: Data(created.output.utf8)) as? [String: Any]
             )
@@ -44,7 +46,7 @@ import Testing
                 python,
                 [PythonCrossCheckTests.root.appendingPathComponent("scripts/check-checkin-page.py").path, url, forged]
             )
-            #expect(run.status == 0, "\(run.output)")
+            #expect(run.status == 0, "\(run.summary)")
             let report = try #require(try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])
             let good = report["good"] as? [String: Any] ?? [:]
             #expect(good["valid"] as? String == "true", "\(run.output)")

@@ -1,27 +1,16 @@
 import Foundation
 import HealthCertificates
 import Testing
+import VaxTestSupport
 
 /// `vaxtrace cert verify` as a user runs it: the verdict as JSON, exit status 0 only when valid.
 @Suite struct CommandLineTests {
     static let binary = PythonCrossCheckTests.root.appendingPathComponent(".build/debug/vaxtrace").path
 
     func verify(_ arguments: [String], stdin: String? = nil) throws -> (status: Int32, json: [String: Any]) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["cert", "verify"] + arguments
-        let output = Pipe()
-        let input = Pipe()
-        process.standardOutput = output
-        process.standardInput = input
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
-        return (process.terminationStatus, json)
+        let run = try TestProcess.run(Self.binary, ["cert", "verify"] + arguments, input: stdin)
+        let json = (try? JSONSerialization.jsonObject(with: Data(run.output.utf8))) as? [String: Any] ?? [:]
+        return (run.status, json)
     }
 
     @Test func verifiesHC1WithACertificateFileAndSHCWithAJWKS() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import HealthCertificates
 import Testing
+import VaxTestSupport
 
 /// Every vector of eu-digital-green-certificates/dgc-testdata against its EXPECTED* flags, each step
 /// with our own code: QR picture (zbarimg), prefix, Base45, zlib, COSE/CBOR, signature with the

@@ -1,6 +1,7 @@
 import Foundation
 import HealthCertificates
 import Testing
+import VaxTestSupport
 
 /// The outside check: certificates we issue, verified by an independent verifier written in Python on
 /// PyPI's base45, cbor2, cose and cryptography (scripts/dcc-verify.py, in a venv scripts/dcc-verify-venv.sh
@@ -9,17 +10,9 @@ import Testing
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = root
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    /// A program run from the project's root (standard output in `output`), stopped after `timeout` seconds.
+    static func run(_ executable: String, _ arguments: [String], timeout: Int = 300) throws -> TestProcess.Result {
+        try TestProcess.run(executable, arguments, directory: root, timeout: timeout)
     }
 
     static let python: String = {

@@ -2,6 +2,7 @@ import Foundation
 import HealthCertificates
 import QRCode
 import Testing
+import VaxTestSupport
 
 /// Every QR code we draw is read back by a real decoder (zbarimg) and must equal the text we encoded.
 @Suite struct QRCodeTests {

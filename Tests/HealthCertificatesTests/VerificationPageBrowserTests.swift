@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HealthCertificates
 import Testing
+import VaxTestSupport
 
 /// The public page `/verify` in a real browser: headless Chromium driven by Selenium
 /// (`scripts/check-verify-page.py`, venv from `scripts/browser-venv.sh`) against a running `vaxtrace
@@ -16,7 +17,8 @@ import Testing
         )
         let python = try PythonCrossCheckTests.run(
             "/bin/bash",
-            [Self.root.appendingPathComponent("scripts/browser-venv.sh").path]
+            [Self.root.appendingPathComponent("scripts/browser-venv.sh").path],
+            timeout: 600
         )
         .output.trimmingCharacters(in: .whitespacesAndNewlines)
         try #require(!python.isEmpty, "scripts/browser-venv.sh could not make the Selenium venv")
@@ -33,7 +35,7 @@ import Testing
                 python,
                 [Self.root.appendingPathComponent("scripts/check-verify-page.py").path, base, valid, forged, "hello"]
             )
-            #expect(run.status == 0, "\(run.output)")
+            #expect(run.status == 0, "\(run.summary)")
             let report = try #require(try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])
             let page = report["page"] as? [String: Any] ?? [:]
             #expect(page["lang"] as? String == "vi")
@@ -64,9 +66,6 @@ func withServer(
     environment extra: [String: String] = [:],
     _ body: (String) throws -> Void
 ) throws {
-    let server = Process()
-    server.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
-    server.arguments = ["serve", "--port", String(port)]
     var environment = ProcessInfo.processInfo.environment
     environment["DATABASE_URL"] = "sqlite::memory:"
     environment["PERSON_ID_KEY"] = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
@@ -74,20 +73,21 @@ func withServer(
     environment["UNITS_PROVINCES"] = "19"
     environment["LOG_LEVEL"] = "error"
     environment.merge(extra) { $1 }
-    server.environment = environment
-    server.currentDirectoryURL = FileManager.default.temporaryDirectory
-    server.standardOutput = FileHandle.nullDevice
-    try server.run()
-    defer {
-        server.terminate()
-        server.waitUntilExit()
-    }
+    // Its output goes to a file, and it is killed if it does not stop within 10 s of SIGTERM.
+    let server = try TestProcess.Background(
+        CommandLineTests.binary,
+        ["serve", "--port", String(port)],
+        environment: environment,
+        directory: FileManager.default.temporaryDirectory
+    )
+    defer { server.stop() }
     let base = "http://127.0.0.1:\(port)"
     var ready = false
     for _ in 0..<150 where !ready {
-        ready = (try? PythonCrossCheckTests.run("/usr/bin/env", ["curl", "-fs", "\(base)/readyz"]).status) == 0
+        ready =
+            (try? PythonCrossCheckTests.run("/usr/bin/env", ["curl", "-fs", "\(base)/readyz"], timeout: 10).status) == 0
         if !ready { Thread.sleep(forTimeInterval: 0.2) }
     }
-    try #require(ready, "the server did not become ready")
+    try #require(ready, "the server did not become ready: \(server.output())")
     try body(base)
 }

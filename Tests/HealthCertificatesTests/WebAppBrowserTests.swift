@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VaxTestSupport
 
 /// The web application in a real browser (headless Chromium through Selenium, `scripts/check-web-app.py`)
 /// against a running `vaxtrace serve` on a SQLite file: a citizen registers and sees the booking; a nurse
@@ -12,7 +13,8 @@ import Testing
         let root = PythonCrossCheckTests.root
         let python = try PythonCrossCheckTests.run(
             "/bin/bash",
-            [root.appendingPathComponent("scripts/browser-venv.sh").path]
+            [root.appendingPathComponent("scripts/browser-venv.sh").path],
+            timeout: 600
         )
         .output.trimmingCharacters(in: .whitespacesAndNewlines)
         try #require(!python.isEmpty, "scripts/browser-venv.sh could not make the Selenium venv")
@@ -45,18 +47,19 @@ import Testing
                         "create", user, role, password, database, key, CommandLineTests.binary,
                     ]
                 )
-                #expect(made.status == 0, "\(made.output)")
+                #expect(made.status == 0, "\(made.summary)")
             }
             let run = try PythonCrossCheckTests.run(
                 python,
                 [
                     root.appendingPathComponent("scripts/check-web-app.py").path, base, database, admin, "nurse.lan",
                     "Tiem-chung-2026!", "leader.tn", "Bao-cao-2026-tn!", "tracer.hoa", "Truy-vet-2026-tn!", output.path,
-                ]
+                ],
+                timeout: 900
             )
             let report = try #require(
                 try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any],
-                "\(run.output)"
+                "\(run.summary)"
             )
             #expect(run.status == 0, "\(report["failure"] ?? run.output)")
             #expect(report["finished"] as? Bool == true, "\(report["failure"] ?? "")")

@@ -12,21 +12,6 @@ import VaxTestSupport
 /// Vietnam's were; it verifies through the API and offline with the published trust list; its QR reads
 /// back; a correction re-issues it and revokes the old one, which the revocation list then names.
 @Suite struct CertificateFlowTests {
-    static func zbar(_ png: [UInt8]) throws -> String {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cert-\(UUID().uuidString).png")
-        try Data(png).write(to: file)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["zbarimg", "--raw", "--quiet", "-Sbinary", file.path]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
-    }
-
     @Test(arguments: TestDatabase.engines)
     func aDoseBecomesACertificateThatVerifiesAndACorrectionRevokesIt(engine: DatabaseEngine) async throws {
         try await withIdentityApp(engine) { client, harness in
@@ -106,7 +91,7 @@ import VaxTestSupport
             let png = try await client.send(.get, "\(path)/\(first["id"] as! String)/qr?format=png")
             #expect(png.status == .ok)
             #expect(png.headers[.contentType] == "image/png")
-            #expect(try Self.zbar(Array(buffer: png.body)) == text)
+            #expect(try ZBar.decode(png: Array(buffer: png.body)) == text)
             let svg = try await client.send(.get, "\(path)/\(first["id"] as! String)/qr")
             #expect(svg.text.hasPrefix("<svg"))
 

@@ -126,7 +126,7 @@ public struct QRCode: Sendable, Equatable {
             <svg xmlns="http://www.w3.org/2000/svg" width="\(pixels)" height="\(pixels)" \
             viewBox="0 0 \(side) \(side)" shape-rendering="crispEdges">\
             <rect width="\(side)" height="\(side)" fill="#fff"/>\
-            <path d="\(path)" fill="#000"/></svg>
+            <path d="\(path)" fill="#000" stroke="none"/></svg>
 
             """
     }
