@@ -41,6 +41,7 @@ import urllib.request
 
 from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import WebDriverWait
 
 from browser_session import quit_browser, start_browser
@@ -120,7 +121,19 @@ class Browser:
                 element.send_keys(value)
 
     def submit(self, button_id):
-        self.by_id(button_id).click()
+        self.follow(self.by_id(button_id))
+
+    def follow(self, element):
+        """Clicks a link or a form's button and waits for the next page: until the old page is gone (right
+        after the click, the old page is still there and "complete"), then until the new one has loaded."""
+        old = self.driver.find_element(By.TAG_NAME, "html")
+        what = element.get_attribute("id") or element.text or element.tag_name
+        url = self.driver.current_url
+        element.click()
+        try:
+            WebDriverWait(self.driver, 15).until(staleness_of(old))
+        except TimeoutException:
+            raise StoryFailed(f"{self.who}: '{what}' on {url} led to no new page within 15 s")
         self.settle()
 
     def message_next_to(self, field):
@@ -206,8 +219,7 @@ def staff_sign_in(browser, base, username, password, report_key, report, name):
     browser.fill({"code": totp(secret)})
     browser.submit("totp-confirm")
     browser.shot(f"{name}-recovery-codes")
-    browser.by_id("recovery-continue").click()
-    browser.settle()
+    browser.follow(browser.by_id("recovery-continue"))
 
 
 def story(args, report):
@@ -237,8 +249,7 @@ def story(args, report):
     citizen.weigh("health-book-empty", base + "/app/me")
     citizen.shot("citizen-health-book-empty")
 
-    citizen.by_id("register-link").click()
-    citizen.settle()
+    citizen.follow(citizen.by_id("register-link"))
     citizen.fill({"fullName": "Nguyễn Văn Bình", "dateOfBirth": "31/02/1987", "nationalId": "0190870",
                   "occupation": "Giáo viên", "communeCode": "05692", "street": "Tổ 3, Tân Cương"})
     citizen.submit("register-submit")
@@ -253,8 +264,7 @@ def story(args, report):
     citizen.submit("register-submit")
     report["registered_notice"] = bool(citizen.driver.find_elements(By.ID, "registered"))
     # The citizen's mother, who has no phone: registered as his dependant.
-    citizen.by_id("register-link").click()
-    citizen.settle()
+    citizen.follow(citizen.by_id("register-link"))
     dependant_of = citizen.driver.execute_script(
         "var o = Array.prototype.find.call(document.querySelectorAll('#for option'),"
         " function (o) { return o.value.indexOf('dependant:') === 0; }); return o ? o.value : null;")
@@ -307,8 +317,7 @@ def story(args, report):
     nurse.shot("site-today")
     if not links:
         raise StoryFailed("the nurse does not see today's session")
-    links[0].click()
-    nurse.settle()
+    nurse.follow(links[0])
     nurse.shot("site-session")
     nurse.fill({"code": "NOPE1234"})
     nurse.submit("checkin-submit")
@@ -319,8 +328,7 @@ def story(args, report):
     report["after_check_in"] = [r.get_attribute("data-state") for r in rows]
     report["queue_names"] = [r.find_element(By.TAG_NAME, "td").text for r in rows]
     nurse.shot("site-checked-in")
-    nurse.driver.find_element(By.CSS_SELECTOR, "a.screen-link").click()
-    nurse.settle()
+    nurse.follow(nurse.driver.find_element(By.CSS_SELECTOR, "a.screen-link"))
     nurse.shot("site-screening")
     report["screening_questions"] = len(nurse.driver.find_elements(By.CSS_SELECTOR, "#screening-form fieldset"))
     nurse.fill({"temperature": "36,8"})
@@ -331,8 +339,7 @@ def story(args, report):
     nurse.submit("screening-submit")
     report["screening_outcome"] = nurse.by_id("outcome").text
     nurse.shot("site-screened")
-    nurse.by_id("to-dose").click()
-    nurse.settle()
+    nurse.follow(nurse.by_id("to-dose"))
     nurse.fill({"lotNumber": "JNJ-2107", "lotExpiry": "01/01/2020", "doseNumber": "1"})
     nurse.submit("dose-submit")
     report["form_errors"]["lotExpiry"] = nurse.message_next_to("lotExpiry")
@@ -381,9 +388,8 @@ def story(args, report):
     }
     nurse.shot("site-synced")
     # That person feels breathless: the nurse records it from the observation board.
-    nurse.driver.find_element(
-        By.CSS_SELECTOR, f"#observation-board li[data-appointment='{mother}'] a.aefi-link").click()
-    nurse.settle()
+    nurse.follow(nurse.driver.find_element(
+        By.CSS_SELECTOR, f"#observation-board li[data-appointment='{mother}'] a.aefi-link"))
     nurse.shot("site-aefi")
     report["aefi_for"] = nurse.driver.find_element(By.CSS_SELECTOR, "#personId option").text
     nurse.by_id("event-breathlessness").click()
@@ -420,17 +426,14 @@ def story(args, report):
     report["dose_dates"] = [e.text for e in citizen.driver.find_elements(By.CSS_SELECTOR, ".person tbody td:nth-child(4)")]
     citizen.weigh("health-book", base + "/app/me")
     citizen.shot("citizen-health-book-green")
-    citizen.driver.find_element(By.CSS_SELECTOR, "header a[hreflang='en']").click()
-    citizen.settle()
+    citizen.follow(citizen.driver.find_element(By.CSS_SELECTOR, "header a[hreflang='en']"))
     report["english"] = {"lang": citizen.driver.find_element(By.TAG_NAME, "html").get_attribute("lang"),
                          "heading": citizen.driver.find_element(By.TAG_NAME, "h1").text}
     citizen.shot("citizen-health-book-english")
-    citizen.driver.find_element(By.CSS_SELECTOR, "header a[hreflang='vi']").click()
-    citizen.settle()
+    citizen.follow(citizen.driver.find_element(By.CSS_SELECTOR, "header a[hreflang='vi']"))
 
     # The citizen declares their health and reports a reaction, each first with bad input.
-    citizen.by_id("declaration-link").click()
-    citizen.settle()
+    citizen.follow(citizen.by_id("declaration-link"))
     citizen.shot("citizen-declaration")
     citizen.fill({"areas": "x" * 120, "moveFrom": "Thái Nguyên", "moveDate": "32/13/2026"})
     citizen.submit("declaration-submit")
@@ -442,8 +445,7 @@ def story(args, report):
     citizen.by_id("symptom-fever").click()
     citizen.submit("declaration-submit")
     report["declared_notice"] = bool(citizen.driver.find_elements(By.ID, "declared"))
-    citizen.by_id("reaction-link").click()
-    citizen.settle()
+    citizen.follow(citizen.by_id("reaction-link"))
     citizen.fill({"onsetDate": "99/99/2026", "onsetTime": "25:00"})
     citizen.submit("reaction-submit")
     report["form_errors"]["events"] = citizen.message_next_to("events")
@@ -475,8 +477,7 @@ def story(args, report):
     citizen.fill({"name": "Quán Cà Phê Đồi Chè", "kind": "cafe", "ownerPhone": ""})
     citizen.submit("venue-submit")
     citizen.shot("venues-registered")
-    citizen.driver.find_element(By.CSS_SELECTOR, "a.poster-link").click()
-    citizen.settle()
+    citizen.follow(citizen.driver.find_element(By.CSS_SELECTOR, "a.poster-link"))
     citizen.shot("venue-poster")
     poster_url = read_qr(citizen, citizen.driver.find_element(By.TAG_NAME, "svg"), "venue-poster")
     report["poster_url_prefix"] = poster_url.split("#")[0].replace(base, "")
@@ -518,8 +519,7 @@ def story(args, report):
                         if row.find_elements(By.TAG_NAME, "td")[3].text not in ("0", "–")],
     }
     official.shot("dashboard-coverage")
-    official.driver.find_element(By.CSS_SELECTOR, "a.drill").click()
-    official.settle()
+    official.follow(official.driver.find_element(By.CSS_SELECTOR, "a.drill"))
     report["drill_down_unit"] = official.by_id("unit-name").text
     official.shot("dashboard-drill-down")
     official.open(base + "/app/dashboards?view=doses-per-day")
@@ -546,11 +546,9 @@ def story(args, report):
         until_id = until.get_attribute("id")
         until.clear()
         until.send_keys("31/02/2026")
-        tracer.driver.find_element(By.CSS_SELECTOR, "#contacts form button").click()
-        tracer.settle()
+        tracer.follow(tracer.driver.find_element(By.CSS_SELECTOR, "#contacts form button"))
         report["form_errors"]["quarantineUntil"] = tracer.message_next_to(until_id)
-        tracer.driver.find_element(By.CSS_SELECTOR, "#contacts form button").click()
-        tracer.settle()
+        tracer.follow(tracer.driver.find_element(By.CSS_SELECTOR, "#contacts form button"))
     report["contact_statuses"] = [r.get_attribute("data-status") for r in
                                   tracer.driver.find_elements(By.CSS_SELECTOR, "#contacts tbody tr")]
     tracer.shot("tracing-case-f1")
