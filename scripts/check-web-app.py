@@ -20,8 +20,8 @@ In headless Chromium (Debian's /usr/bin/chromium and /usr/bin/chromedriver):
      contact and marks them F1, and the citizen's health book shows the warning.
 Every form is first sent with bad input, and the message must sit next to the field. Each page is
 saved as a screenshot at 360 px and 1280 px in OUT_DIR; first-load weights and console errors are
-measured. Prints one JSON report and exits 0 when the story ran to the end (the caller judges the
-figures), 1 when it could not, 2 on a usage error.
+measured. Prints one JSON report (also written to OUT_DIR/report.json) and exits 0 when the story ran
+to the end (the caller judges the figures), 1 when it could not, 2 on a usage error.
 """
 import argparse
 import base64
@@ -584,6 +584,9 @@ def main():
                 pass
     json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
     print()
+    # Kept beside the screenshots, for whoever looks at them.
+    with open(os.path.join(args.out_dir, "report.json"), "w", encoding="utf-8") as file:
+        json.dump(report, file, ensure_ascii=False, indent=2)
     return code
 
 

@@ -387,8 +387,10 @@ public struct DashboardService: Sendable {
         switch query.by {
         case "unit":
             let below = try await visibleChildren(of: code, scheme: query.scheme, by: actor)
-            let sums = try await rollups.sums(.unitCoverage, by: ["unit_code", "dose_number"], units: [code] + below)
-            let targets = try await rollups.targets(units: [code] + below)
+            // Two independent reads, at once.
+            async let sumsRead = rollups.sums(.unitCoverage, by: ["unit_code", "dose_number"], units: [code] + below)
+            async let targetsRead = rollups.targets(units: [code] + below)
+            let (sums, targets) = try await (sumsRead, targetsRead)
             var counts: [String: [Int]] = [:]
             for s in sums { counts[s.key[0], default: [0, 0, 0]][Self.doseColumns(s.key[1]) - 1] += s.n }
             var rows: [[String]] = []
@@ -704,8 +706,8 @@ public struct DashboardService: Sendable {
         async let coveragePart = part(base) {
             try await self.coverage(&$0, query: DashboardQuery(by: "unit", scheme: query.scheme), by: actor)
         }
-        // To date: every dose so far, less those after the day; the day and its week from the days' rows.
-        async let totalsRead = rollups.sums(.unitCoverage, by: ["dose_number"], units: [code])
+        // To date: every dose so far (the coverage's total row), less those after the day; the day and its
+        // week from the days' rows.
         async let dailyRead = rollups.sums(
             .unitDoseDays,
             by: ["day", "dose_number"],
@@ -713,7 +715,6 @@ public struct DashboardService: Sendable {
             dayColumn: "day",
             from: day.adding(days: -6)
         )
-        async let targetsRead = rollups.targets(units: [code])
         async let eventsRead = rollups.sums(
             .unitPipeline,
             by: ["measure"],
@@ -723,9 +724,12 @@ public struct DashboardService: Sendable {
             through: day,
             measures: ["registered", "aefi", "aefi_serious"]
         )
-        let (totals, daily, targets, events) = try await (totalsRead, dailyRead, targetsRead, eventsRead)
-        var cumulative = [0, 0, 0]
-        for s in totals { cumulative[Self.doseColumns(s.key[0]) - 1] += s.n }
+        let (daily, events) = try await (dailyRead, eventsRead)
+        let coverage = try await coveragePart
+        // The total row: code, name, target, doses 1, 2 and 3+, then the percentages.
+        let total = coverage.rows.last ?? []
+        var cumulative = total.count > 5 ? total[3...5].map { Int($0) ?? 0 } : [0, 0, 0]
+        let target = total.count > 2 ? Int(total[2]) : nil
         var onDay = 0
         var week = 0
         for s in daily {
@@ -737,12 +741,10 @@ public struct DashboardService: Sendable {
                 if d == day { onDay += s.n }
             }
         }
-        let target = targets[code]?[0]
         func event(_ name: String) -> String { String(events.first { $0.key == [name] }?.n ?? 0) }
         let stock = try await stockPart
         let dosesOnHand = stock.rows.compactMap { Int($0[5]) }.reduce(0, +)
         let lowest = stock.rows.compactMap { Double($0[6]) }.min()
-        let coverage = try await coveragePart
         let behind = coverage.rows.dropLast().prefix(5).map { "\($0[1]) (\($0[6].isEmpty ? "–" : $0[6]) %)" }
         t.title = "Báo cáo ngày \(day.dayMonthYear) / Daily report"
         t.columns = [
