@@ -141,7 +141,7 @@ extension RollupStore {
     /// Which dashboard units records and unit codes count in (read once, then from memory).
     public func membership() async throws -> UnitMembership {
         // Remembered after the first read: no connection is taken for it again.
-        if let known = membership.withLock({ $0 }) { return known }
+        if let known = knownMembership.withLock({ $0 }) { return known }
         return try await database.read { sql in try await self.units(on: sql) }
     }
 

@@ -12,7 +12,7 @@ public final class RollupStore: Sendable {
     public static let consumer = "rollups"
 
     let database: VaxDatabase
-    private let membership = Mutex<UnitMembership?>(nil)
+    let knownMembership = Mutex<UnitMembership?>(nil)
 
     /// A store over a database.
     public init(database: VaxDatabase) {
@@ -23,7 +23,7 @@ public final class RollupStore: Sendable {
 
     /// The dashboard units of addresses (read once: units change only with a law).
     func units(on sql: any SQLDatabase) async throws -> UnitMembership {
-        if let known = membership.withLock({ $0 }) { return known }
+        if let known = knownMembership.withLock({ $0 }) { return known }
         var m = UnitMembership()
         for row in try await sql.raw(
             "SELECT new_province_code, new_commune_code, old_commune_code, old_district_code FROM unit_conversions"
@@ -48,7 +48,7 @@ public final class RollupStore: Sendable {
             )
         }
         let loaded = m
-        membership.withLock { $0 = loaded }
+        knownMembership.withLock { $0 = loaded }
         return loaded
     }
 
