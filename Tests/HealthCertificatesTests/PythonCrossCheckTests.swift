@@ -16,7 +16,11 @@ import VaxTestSupport
     }
 
     static let python: String = {
-        let result = try? run("/bin/bash", [root.appendingPathComponent("scripts/dcc-verify-venv.sh").path])
+        let result = try? run(
+            "/bin/bash",
+            [root.appendingPathComponent("scripts/dcc-verify-venv.sh").path],
+            timeout: 600
+        )
         return result?.output.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
     }()
 
