@@ -12,13 +12,13 @@ run:
 	$(SWIFT) build --product vaxtrace
 	.build/debug/vaxtrace serve
 
-## test: lint, then (on SQLite and on a throwaway PostgreSQL) schemathesis against the live server and the whole suite, then the `vaxtrace en` commands on the published GAEN files
+## test: lint, then (on SQLite and on a throwaway PostgreSQL) schemathesis against the live server and the whole suite, then the `vaxtrace en` commands on the published GAEN files; each step has a time limit (schemathesis 20 min, the suite TEST_TIMEOUT, the en commands 10 min), so a stuck step fails instead of holding CI
 test:
 	@scripts/install-deps.sh test
 	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests
 	$(SWIFT) build --build-tests
-	scripts/with-postgres.sh bash -c 'scripts/schemathesis.sh && scripts/run-tests.sh'
-	scripts/check-en-cli.py .build/debug/vaxtrace
+	scripts/with-postgres.sh bash -c 'timeout --kill-after=30 1200 scripts/schemathesis.sh && scripts/run-tests.sh'
+	timeout --kill-after=30 600 scripts/check-en-cli.py .build/debug/vaxtrace
 
 ## bench: the certificate (HC1 verify/issue vs openssl speed), GAEN matching (RPIs/s vs openssl AES), registry (1.3 M people), campaign (100k list upload, 200 doses/s for 60 s over HTTP), check-in (wrk vs pgbench, durable PostgreSQL), tracing (50 M check-ins) and dashboards (1.3 M people, rollups vs GROUP BY) benchmarks, release build
 bench:

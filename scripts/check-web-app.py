@@ -39,9 +39,8 @@ import tempfile
 import time
 import urllib.request
 
-from selenium.common.exceptions import TimeoutException, WebDriverException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException, WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import WebDriverWait
 
 from browser_session import quit_browser, start_browser
@@ -130,8 +129,20 @@ class Browser:
         what = element.get_attribute("id") or element.text or element.tag_name
         url = self.driver.current_url
         element.click()
+
+        def gone(_):
+            try:
+                old.tag_name
+                return False
+            except StaleElementReferenceException:
+                return True
+            except WebDriverException as error:
+                # chromedriver sometimes answers for an element of a replaced page with this instead.
+                if "does not belong to the document" in str(error):
+                    return True
+                raise
         try:
-            WebDriverWait(self.driver, 15).until(staleness_of(old))
+            WebDriverWait(self.driver, 15).until(gone)
         except TimeoutException:
             raise StoryFailed(f"{self.who}: '{what}' on {url} led to no new page within 15 s")
         self.settle()
