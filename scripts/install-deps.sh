@@ -7,6 +7,8 @@
 #   bench: the test packages and wrk (the HTTP load generator of the check-in benchmark)
 set -euo pipefail
 what=${1:-run}
+sudo=""
+[ "$(id -u)" = 0 ] || sudo=sudo
 need=()
 if [ "$what" = test ] || [ "$what" = bench ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
@@ -26,8 +28,6 @@ command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v openssl >/dev/null || need+=(openssl)
 command -v curl >/dev/null || need+=(curl)
 if [ ${#need[@]} -gt 0 ]; then
-  sudo=""
-  [ "$(id -u)" = 0 ] || sudo=sudo
   echo "installing: ${need[*]}"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
@@ -40,8 +40,6 @@ if { [ "$what" = test ] || [ "$what" = bench ]; } && ! ls /usr/lib/*/ImageMagick
   # The installed ImageMagick core library (libmagickcore-6.q16-6 on Debian 12), whose coders we add to.
   core=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' 'libmagickcore-6.q16-*' 2>/dev/null \
     | awk '$1 == "ii" && $2 !~ /-extra$/ { sub(/:.*/, "", $2); print $2; exit }')
-  sudo=""
-  [ "$(id -u)" = 0 ] || sudo=sudo
   echo "installing: ${core:-libmagickcore-6.q16-6}-extra"
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${core:-libmagickcore-6.q16-6}-extra" >/dev/null
 fi
