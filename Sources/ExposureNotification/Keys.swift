@@ -100,38 +100,46 @@ public struct TemporaryExposureKey: Hashable, Sendable {
     /// HKDF-SHA256 with no salt and one expand block (RFC 5869; 16 ≤ 32 bytes):
     /// PRK = HMAC(32 zero bytes, IKM), T(1) = HMAC(PRK, info ‖ 0x01), the first 16 bytes.
     ///
-    /// The two HMACs are written out as four SHA-256 hashes over stack buffers: on the matching path (one
-    /// derivation per downloaded key) the generic HMAC wrapper cost more than the hashing itself.
+    /// The HMACs are written out as SHA-256 hashes: on the matching path (one derivation per downloaded key)
+    /// the generic HMAC wrapper cost more than the hashing itself. The Extract's key is the constant zero
+    /// salt, so its two keyed blocks are hashed once ahead (`extractInner`, `extractOuter`) and each key costs
+    /// six SHA-256 compressions instead of eight.
     static func hkdf16(_ inputKeyMaterial: [UInt8], info: [UInt8]) -> SymmetricKey {
-        precondition(inputKeyMaterial.count <= 64 && info.count <= 64)
-        var prk = [UInt8](repeating: 0, count: 32)
-        hmacSHA256(key: Self.zeroKey, message: inputKeyMaterial, into: &prk)
-        var okm = [UInt8](repeating: 0, count: 32)
-        hmacSHA256(key: prk, message: info, into: &okm)
-        return SymmetricKey(data: okm[0..<16])
+        // Extract: PRK = H((0 ⊕ opad) ‖ H((0 ⊕ ipad) ‖ IKM)).
+        var extractInner = Self.extractInner
+        inputKeyMaterial.withUnsafeBytes { extractInner.update(bufferPointer: $0) }
+        var extractOuter = Self.extractOuter
+        extractInner.finalize().withUnsafeBytes { extractOuter.update(bufferPointer: $0) }
+        let prk = extractOuter.finalize()
+        // Expand: T(1) = H((PRK ⊕ opad) ‖ H((PRK ⊕ ipad) ‖ info ‖ 0x01)), the 32-byte PRK padded to a block;
+        // each hash is one update over a stack buffer of the keyed block and what follows it.
+        precondition(info.count <= 64)
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 16) { words in
+            let buffer = UnsafeMutableRawBufferPointer(words)
+            buffer.initializeMemory(as: UInt8.self, repeating: 0)
+            prk.withUnsafeBytes { buffer.copyMemory(from: $0) }
+            for index in 0..<8 { words[index] ^= 0x3636_3636_3636_3636 }
+            info.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[64...]).copyMemory(from: $0) }
+            var inner = SHA256()
+            inner.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<(64 + info.count)]))
+            let innerDigest = inner.finalize()
+            for index in 0..<8 { words[index] ^= 0x3636_3636_3636_3636 ^ 0x5C5C_5C5C_5C5C_5C5C }
+            innerDigest.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[64...]).copyMemory(from: $0) }
+            var outer = SHA256()
+            outer.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<96]))
+            return outer.finalize().withUnsafeBytes { SymmetricKey(data: UnsafeRawBufferPointer(rebasing: $0[0..<16])) }
+        }
     }
 
-    static let zeroKey = [UInt8](repeating: 0, count: 32)
+    /// SHA-256 after the block (32 zero bytes ⊕ ipad), and after (32 zero bytes ⊕ opad): HMAC's keyed states
+    /// for the zero salt.
+    static let extractInner = keyedState(pad: 0x36)
+    static let extractOuter = keyedState(pad: 0x5C)
 
-    /// HMAC-SHA256 for a key of at most 64 bytes and a message of at most 64 bytes.
-    static func hmacSHA256(key: [UInt8], message: [UInt8], into output: inout [UInt8]) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { buffer in
-            // Inner: (K ⊕ ipad) ‖ message.
-            for index in 0..<64 { buffer[index] = (index < key.count ? key[index] : 0) ^ 0x36 }
-            for (index, byte) in message.enumerated() { buffer[64 + index] = byte }
-            let inner = SHA256.hash(
-                data: UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[0..<(64 + message.count)]))
-            )
-            // Outer: (K ⊕ opad) ‖ inner.
-            for index in 0..<64 { buffer[index] = (index < key.count ? key[index] : 0) ^ 0x5C }
-            inner.withUnsafeBytes { digest in
-                for index in 0..<32 { buffer[64 + index] = digest[index] }
-            }
-            let outer = SHA256.hash(data: UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[0..<96])))
-            outer.withUnsafeBytes { digest in
-                for index in 0..<32 { output[index] = digest[index] }
-            }
-        }
+    private static func keyedState(pad: UInt8) -> SHA256 {
+        var hash = SHA256()
+        [UInt8](repeating: pad, count: 64).withUnsafeBytes { hash.update(bufferPointer: $0) }
+        return hash
     }
 
     /// The rolling proximity identifier broadcast during `interval`.
@@ -191,13 +199,32 @@ public struct RollingProximityIdentifier: Hashable, Sendable {
     @inlinable
     public static func forEach(key: SymmetricKey, intervals: Range<Int32>, _ body: (RollingProximityIdentifier) -> Void)
     {
+        var scratch = [UInt64](repeating: 0, count: 2 * Self.blocksPerCall)
+        scratch.withUnsafeMutableBufferPointer { forEach(key: key, intervals: intervals, scratch: $0, body) }
+    }
+
+    /// The most blocks one CFB call derives; a longer range (it does not occur: a key lasts 144 intervals)
+    /// goes in slices.
+    @usableFromInline
+    static let blocksPerCall = 1024
+
+    /// `forEach` with a caller's scratch buffer of `2 * blocksPerCall` words, so that matching many keys
+    /// allocates it once.
+    @inlinable
+    static func forEach(
+        key: SymmetricKey,
+        intervals: Range<Int32>,
+        scratch words: UnsafeMutableBufferPointer<UInt64>,
+        _ body: (RollingProximityIdentifier) -> Void
+    ) {
+        precondition(words.count >= 2 * Self.blocksPerCall)
         let count = intervals.count
-        guard count > 0, count <= 1024 else {
-            // Longer ranges than a day or two do not occur; do them in slices.
+        guard count > 0 else { return }
+        guard count <= Self.blocksPerCall else {
             var start = intervals.lowerBound
             while start < intervals.upperBound {
                 let end = min(intervals.upperBound, start + 144)
-                forEach(key: key, intervals: start..<end, body)
+                forEach(key: key, intervals: start..<end, scratch: words, body)
                 start = end
             }
             return
@@ -211,30 +238,26 @@ public struct RollingProximityIdentifier: Hashable, Sendable {
             try! AES._CFB.IV(ivBytes: $0)
         }
         // The ciphertext is PD_1 … PD_{n-1} and a zero block, so the last output is AES(PD_{n-1}) itself.
-        let ciphertext = [UInt8](unsafeUninitializedCapacity: 16 * count) { buffer, initialized in
-            let raw = UnsafeMutableRawBufferPointer(buffer)
-            for index in 0..<count {
-                let last = index == count - 1
-                raw.storeBytes(of: last ? 0 : prefix.littleEndian, toByteOffset: 16 * index, as: UInt64.self)
-                raw.storeBytes(
-                    of: last ? 0 : second(start &+ Int32(index + 1)).littleEndian,
-                    toByteOffset: 16 * index + 8,
-                    as: UInt64.self
-                )
-            }
-            initialized = 16 * count
+        for index in 0..<(count - 1) {
+            words[2 * index] = prefix.littleEndian
+            words[2 * index + 1] = second(start &+ Int32(index + 1)).littleEndian
         }
+        words[2 * count - 2] = 0
+        words[2 * count - 1] = 0
         // The key is 16 bytes, so this cannot fail.
+        let ciphertext = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(words)[0..<(16 * count)])
         let plain = try! AES._CFB.decrypt(ciphertext, using: key, iv: iv)
         plain.withUnsafeBytes { plainBytes in
             for index in 0..<count {
                 let offset = 16 * index
-                let last = index == count - 1
-                let p0 = UInt64(littleEndian: plainBytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-                let p1 = UInt64(littleEndian: plainBytes.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self))
-                let c0 = last ? 0 : prefix
-                let c1 = last ? 0 : second(start &+ Int32(index + 1))
-                body(RollingProximityIdentifier(high: p0 ^ c0, low: p1 ^ c1))
+                let p0 = plainBytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                let p1 = plainBytes.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self)
+                body(
+                    RollingProximityIdentifier(
+                        high: UInt64(littleEndian: p0 ^ words[2 * index]),
+                        low: UInt64(littleEndian: p1 ^ words[2 * index + 1])
+                    )
+                )
             }
         }
     }

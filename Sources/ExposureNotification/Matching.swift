@@ -32,8 +32,9 @@ public struct SightingIndex: Sendable {
     private var slots: [Int32]
     private var words: [UInt64]
     private let mask: Int
-    /// One bit per value of the RPI's top bits, about 8 bits per sighting (32 KiB for 20,000, the size of
-    /// a core's L1 data cache): the great majority of identifiers, heard by nobody, cost one cached load.
+    /// A Bloom filter of two bits per sighting (the top bits of each of the RPI's words) in about 8 bits per
+    /// sighting (32 KiB for 20,000, within a core's L1 data cache): the great majority of identifiers, heard
+    /// by nobody, cost one cached load, and about 2 % reach the table.
     private var filter: [UInt64]
     private let filterBits: Int
     public let sightings: [Sighting]
@@ -50,8 +51,9 @@ public struct SightingIndex: Sendable {
         filterBits = bits
         filter = [UInt64](repeating: 0, count: (1 << bits) / 64)
         for (position, sighting) in sightings.enumerated() {
-            let bit = Int(truncatingIfNeeded: sighting.rpi.high >> UInt64(64 - bits))
-            filter[bit >> 6] |= 1 << UInt64(bit & 63)
+            for bit in [sighting.rpi.high, sighting.rpi.low].map({ Int(truncatingIfNeeded: $0 >> UInt64(64 - bits)) }) {
+                filter[bit >> 6] |= 1 << UInt64(bit & 63)
+            }
             var slot = Int(truncatingIfNeeded: sighting.rpi.high) & mask
             while slots[slot] >= 0 { slot = (slot + 1) & mask }
             slots[slot] = Int32(position)
@@ -61,23 +63,35 @@ public struct SightingIndex: Sendable {
 
     /// Every stored sighting of `key`'s identifiers within its validity widened by ±2 hours.
     public func matches(for key: TemporaryExposureKey) -> [KeyMatch] {
-        var found: [KeyMatch] = []
-        forEachMatch(key: key) { found.append(KeyMatch(key: key, sighting: sightings[$0])) }
-        return found
+        matches(for: [key])
     }
 
     /// Matches many keys; the result is grouped by key in the order given.
     public func matches(for keys: [TemporaryExposureKey]) -> [KeyMatch] {
-        keys.flatMap { matches(for: $0) }
+        var found: [KeyMatch] = []
+        withScratch { scratch in
+            for key in keys {
+                forEachMatch(key: key, scratch: scratch) { found.append(KeyMatch(key: key, sighting: sightings[$0])) }
+            }
+        }
+        return found
     }
 
     /// Counts matches without collecting them (the benchmark's inner loop).
     public func countMatches(for keys: [TemporaryExposureKey]) -> Int {
         var count = 0
-        for key in keys {
-            forEachMatch(key: key) { _ in count += 1 }
+        withScratch { scratch in
+            for key in keys {
+                forEachMatch(key: key, scratch: scratch) { _ in count += 1 }
+            }
         }
         return count
+    }
+
+    /// One scratch buffer for the identifiers of many keys.
+    private func withScratch(_ body: (UnsafeMutableBufferPointer<UInt64>) -> Void) {
+        var scratch = [UInt64](repeating: 0, count: 2 * RollingProximityIdentifier.blocksPerCall)
+        scratch.withUnsafeMutableBufferPointer { body($0) }
     }
 
     /// Whether a downloaded key can be matched at all: 16 bytes, a rolling period of 1–144 and a start far from
@@ -88,33 +102,49 @@ public struct SightingIndex: Sendable {
     }
 
     @inline(__always)
-    private func forEachMatch(key: TemporaryExposureKey, _ body: (Int) -> Void) {
+    private func forEachMatch(
+        key: TemporaryExposureKey,
+        scratch: UnsafeMutableBufferPointer<UInt64>,
+        _ body: (Int) -> Void
+    ) {
         guard Self.isMatchable(key) else { return }
         let earliest = key.rollingStartIntervalNumber - ExposureNotification.driftIntervals
         let latest = key.rollingStartIntervalNumber + key.rollingPeriod + ExposureNotification.driftIntervals
         let shift = UInt64(64 - filterBits)
         filter.withUnsafeBufferPointer { filter in
-            slots.withUnsafeBufferPointer { slots in
-                words.withUnsafeBufferPointer { words in
-                    let rpik = key.rollingProximityIdentifierKey()
-                    RollingProximityIdentifier.forEach(key: rpik, intervals: key.intervals) { rpi in
-                        let bit = Int(truncatingIfNeeded: rpi.high >> shift)
-                        guard filter[bit >> 6] & (1 << UInt64(bit & 63)) != 0 else { return }
-                        var slot = Int(truncatingIfNeeded: rpi.high) & mask
-                        while true {
-                            let position = Int(slots[slot])
-                            if position < 0 { break }
-                            if words[slot] == rpi.high {
-                                let sighting = sightings[position]
-                                if sighting.rpi.low == rpi.low, sighting.interval >= earliest,
-                                    sighting.interval < latest
-                                {
-                                    body(position)
-                                }
-                            }
-                            slot = (slot + 1) & mask
+            let rpik = key.rollingProximityIdentifierKey()
+            RollingProximityIdentifier.forEach(key: rpik, intervals: key.intervals, scratch: scratch) { rpi in
+                // Masking shifts: the filter test is the whole cost of an identifier nobody heard.
+                let bit = Int(truncatingIfNeeded: rpi.high &>> shift)
+                guard filter[bit &>> 6] & (1 &<< UInt64(truncatingIfNeeded: bit)) != 0 else { return }
+                let second = Int(truncatingIfNeeded: rpi.low &>> shift)
+                guard filter[second &>> 6] & (1 &<< UInt64(truncatingIfNeeded: second)) != 0 else { return }
+                lookUp(rpi, earliest: earliest, latest: latest, body)
+            }
+        }
+    }
+
+    /// The table probe for an identifier that passed the filter, out of line so the filter loop stays small.
+    @inline(never)
+    private func lookUp(
+        _ rpi: RollingProximityIdentifier,
+        earliest: Int32,
+        latest: Int32,
+        _ body: (Int) -> Void
+    ) {
+        slots.withUnsafeBufferPointer { slots in
+            words.withUnsafeBufferPointer { words in
+                var slot = Int(truncatingIfNeeded: rpi.high) & mask
+                while true {
+                    let position = Int(slots[slot])
+                    if position < 0 { break }
+                    if words[slot] == rpi.high {
+                        let sighting = sightings[position]
+                        if sighting.rpi.low == rpi.low, sighting.interval >= earliest, sighting.interval < latest {
+                            body(position)
                         }
                     }
+                    slot = (slot + 1) & mask
                 }
             }
         }

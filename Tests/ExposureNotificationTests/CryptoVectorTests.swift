@@ -137,6 +137,45 @@ func hex(_ bytes: [UInt8]) -> String {
         }
     }
 
+    /// The index (its Bloom filter and table) finds exactly what a plain set lookup finds, among thousands of
+    /// sightings of which some were heard from the keys.
+    @Test func matchingAgreesWithAPlainLookupAmongThousandsOfSightings() {
+        let start: Int32 = 2_650_000 - 2_650_000 % 144
+        var generator = SystemRandomNumberGenerator()
+        let keys = (0..<40).map { number in
+            TemporaryExposureKey(
+                keyData: (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) },
+                rollingStartIntervalNumber: start - Int32(number % 5) * 144
+            )
+        }
+        var sightings = (0..<6_000).map { _ in
+            Sighting(
+                rpi: RollingProximityIdentifier(high: generator.next(), low: generator.next()),
+                unixSeconds: Int64(start) * 600 - Int64.random(in: 0..<(5 * 86_400), using: &generator),
+                attenuation: 60
+            )
+        }
+        for (number, key) in keys.enumerated() where number % 2 == 0 {
+            let interval = key.rollingStartIntervalNumber + Int32(number * 3 % 144)
+            sightings.append(
+                Sighting(
+                    rpi: key.rollingProximityIdentifier(at: interval),
+                    unixSeconds: Int64(interval) * 600,
+                    attenuation: 50
+                )
+            )
+        }
+        var expected = 0
+        for key in keys {
+            let identifiers = Set(key.rollingProximityIdentifiers())
+            expected += sightings.filter { identifiers.contains($0.rpi) }.count
+        }
+        let index = SightingIndex(sightings.shuffled())
+        #expect(expected == 20)
+        #expect(index.countMatches(for: keys) == expected)
+        #expect(Set(index.matches(for: keys).map(\.sighting.rpi)).count == expected)
+    }
+
     /// A sighting matches a diagnosis key within the key's validity widened by exactly two hours each side.
     @Test func matchingAllowsTwoHoursOfClockDriftAndNoMore() {
         let start: Int32 = 2_650_000 - 2_650_000 % 144
