@@ -13,5 +13,6 @@ public enum VaxtraceMigrations {
         m0009Tracing,
         m0010ExposureNotification,
         m0011LogisticsRollups,
+        m0012TracingSearch,
     ]
 }

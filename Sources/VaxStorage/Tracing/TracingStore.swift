@@ -250,8 +250,22 @@ public struct TracingStore: Sendable {
     /// A person's (or a phone's) visits whose stay touches `start…end`.
     public func checkIns(person: Person.ID?, phone: String?, from start: Date, to end: Date) async throws -> [CheckIn] {
         guard person != nil || phone != nil else { return [] }
+        let lower = start.addingTimeInterval(-Self.maxStay)
+        if database.engine == .postgres {
+            // One function with a generic plan (migration 0012): planning over the daily partitions
+            // cost more than running the search.
+            return try await database.read { sql in
+                try await sql.raw(
+                    """
+                    SELECT * FROM tracing_own_checkins(\(bind: phone), \(bind: person?.description), \
+                    \(bind: Int32(CheckIn.day(of: lower))), \(bind: Int32(CheckIn.day(of: end))), \
+                    \(bind: lower.millisecondsSince1970), \(bind: end.millisecondsSince1970), \
+                    \(bind: start.millisecondsSince1970)) ORDER BY arrived_at, id
+                    """
+                ).all().map(Self.checkIn(from:))
+            }
+        }
         return try await database.read { sql in
-            let lower = start.addingTimeInterval(-Self.maxStay)
             let select = sql.select().columns(Self.checkInColumns).from("checkins")
                 .where("day", .greaterThanOrEqual, CheckIn.day(of: lower))
                 .where("day", .lessThanOrEqual, CheckIn.day(of: end))
@@ -263,21 +277,34 @@ public struct TracingStore: Sendable {
                     if let phone { group.orWhere("phone", .equal, phone) }
                     return group
                 }
-            return try await select.orderBy("arrived_at").all().map(Self.checkIn(from:))
+            return try await select.orderBy("arrived_at").orderBy("id").all().map(Self.checkIn(from:))
         }
     }
 
-    /// Every visit whose stay touches one of `windows` at its venue, in one query (a case's stays are
-    /// looked up together: one round trip instead of one per venue).
+    /// Every visit whose stay touches one of `windows` at its venue, once each, in order of arrival: a
+    /// case's stays are looked up together (one round trip instead of one per venue).
     public func checkIns(touching windows: [(venue: UUID, from: Date, to: Date)]) async throws -> [CheckIn] {
         guard !windows.isEmpty else { return [] }
         var found: [CheckIn] = []
         for part in stride(from: 0, to: windows.count, by: 200) {
             let slice = windows[part..<min(part + 200, windows.count)]
-            let lowest = slice.map(\.from).min()!.addingTimeInterval(-Self.maxStay)
-            let highest = slice.map(\.to).max()!
             found += try await database.read { sql in
-                try await sql.select().columns(Self.checkInColumns).from("checkins")
+                if database.engine == .postgres {
+                    // Each window searches only its own days' partitions, with the function's generic plan.
+                    let earliest = slice.map { $0.from.addingTimeInterval(-Self.maxStay) }
+                    return try await sql.raw(
+                        """
+                        SELECT * FROM tracing_touching_checkins(\(bind: slice.map(\.venue.lower)), \
+                        \(bind: earliest.map { Int32(CheckIn.day(of: $0)) }), \
+                        \(bind: slice.map { Int32(CheckIn.day(of: $0.to)) }), \
+                        \(bind: earliest.map(\.millisecondsSince1970)), \(bind: slice.map(\.to.millisecondsSince1970)), \
+                        \(bind: slice.map(\.from.millisecondsSince1970)))
+                        """
+                    ).all().map(Self.checkIn(from:))
+                }
+                let lowest = slice.map(\.from).min()!.addingTimeInterval(-Self.maxStay)
+                let highest = slice.map(\.to).max()!
+                return try await sql.select().columns(Self.checkInColumns).from("checkins")
                     .where("day", .greaterThanOrEqual, CheckIn.day(of: lowest))
                     .where("day", .lessThanOrEqual, CheckIn.day(of: highest))
                     .where { group in
@@ -295,10 +322,14 @@ public struct TracingStore: Sendable {
                         }
                         return group
                     }
-                    .orderBy("arrived_at").all().map(Self.checkIn(from:))
+                    .all().map(Self.checkIn(from:))
             }
         }
-        return found
+        // A visit can touch two windows (the case was at the venue twice).
+        var seen = Set<UUID>()
+        return found.filter { seen.insert($0.id).inserted }.sorted {
+            ($0.arrivedAt, $0.id.lower) < ($1.arrivedAt, $1.id.lower)
+        }
     }
 
     static func checkIn(from row: any SQLRow) throws -> CheckIn {
