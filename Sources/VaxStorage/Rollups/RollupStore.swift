@@ -220,29 +220,43 @@ public final class RollupStore: Sendable {
     /// person they concern are read again and the difference to what they contributed before is
     /// applied. Returns how many events were handled.
     public func processPending(limit: Int, at now: Date) async throws -> Int {
-        // A look first, outside a transaction: on SQLite a write transaction holds the one writer lock.
-        let waiting = try await database.read { sql in
+        try await process(try await pendingEvents(limit: limit), at: now)
+    }
+
+    /// Up to `limit` events not yet rolled up, oldest first. A read, outside any transaction: finding them
+    /// walks past every event already handled, and on SQLite a write transaction would hold the one writer
+    /// for that long.
+    public func pendingEvents(limit: Int) async throws -> [OutboxEvent] {
+        try await database.read { sql in
             try await sql.raw(
-                """
-                SELECT e.id FROM outbox_events e
-                WHERE NOT EXISTS (SELECT 1 FROM outbox_deliveries d WHERE d.consumer = \(bind: Self.consumer) AND d.event_id = e.id)
-                LIMIT 1
-                """
-            ).first() != nil
-        }
-        guard waiting else { return 0 }
-        return try await database.write { sql in
-            if sql.dialect.name == "postgresql" {
-                // One maintainer at a time across app servers: two would both move the same difference.
-                try await sql.raw("SELECT pg_advisory_xact_lock(8008)").run()
-            }
-            let events = try await sql.raw(
                 """
                 SELECT e.id, e.kind, e.subject_id, e.payload, e.created_at FROM outbox_events e
                 WHERE NOT EXISTS (SELECT 1 FROM outbox_deliveries d WHERE d.consumer = \(bind: Self.consumer) AND d.event_id = e.id)
                 ORDER BY e.created_at, e.id LIMIT \(bind: limit)
                 """
             ).all().map(OutboxEvent.init(row:))
+        }
+    }
+
+    /// Rolls up `events` in one transaction, those of them still not rolled up when it runs (another
+    /// maintainer may have taken them meanwhile). Returns how many it handled.
+    public func process(_ events: [OutboxEvent], at now: Date) async throws -> Int {
+        guard !events.isEmpty else { return 0 }
+        return try await database.write { sql in
+            if sql.dialect.name == "postgresql" {
+                // One maintainer at a time across app servers: two would both move the same difference.
+                try await sql.raw("SELECT pg_advisory_xact_lock(8008)").run()
+            }
+            let ids = SQLGroupExpression(events.map { SQLBind($0.id.lower) as any SQLExpression })
+            let done = Set(
+                try await sql.raw(
+                    """
+                    SELECT event_id FROM outbox_deliveries
+                    WHERE consumer = \(bind: Self.consumer) AND event_id IN \(ids)
+                    """
+                ).all().map { try $0.decode(column: "event_id", as: String.self) }
+            )
+            let events = events.filter { !done.contains($0.id.lower) }
             guard !events.isEmpty else { return 0 }
             let people = try await Self.people(concernedBy: events, on: sql)
             try await self.recompute(people: people.sorted(), on: sql)
