@@ -199,7 +199,7 @@ public struct RollingProximityIdentifier: Hashable, Sendable {
     @inlinable
     public static func forEach(key: SymmetricKey, intervals: Range<Int32>, _ body: (RollingProximityIdentifier) -> Void)
     {
-        var scratch = [UInt64](repeating: 0, count: 2 * Self.blocksPerCall)
+        var scratch = [UInt64](repeating: 0, count: 2 * min(intervals.count, Self.blocksPerCall))
         scratch.withUnsafeMutableBufferPointer { forEach(key: key, intervals: intervals, scratch: $0, body) }
     }
 
@@ -208,7 +208,7 @@ public struct RollingProximityIdentifier: Hashable, Sendable {
     @usableFromInline
     static let blocksPerCall = 1024
 
-    /// `forEach` with a caller's scratch buffer of `2 * blocksPerCall` words, so that matching many keys
+    /// `forEach` with a caller's scratch buffer of two words per block (up to `blocksPerCall`), so that matching many keys
     /// allocates it once.
     @inlinable
     static func forEach(
@@ -217,7 +217,7 @@ public struct RollingProximityIdentifier: Hashable, Sendable {
         scratch words: UnsafeMutableBufferPointer<UInt64>,
         _ body: (RollingProximityIdentifier) -> Void
     ) {
-        precondition(words.count >= 2 * Self.blocksPerCall)
+        precondition(words.count >= 2 * min(intervals.count, Self.blocksPerCall))
         let count = intervals.count
         guard count > 0 else { return }
         guard count <= Self.blocksPerCall else {
