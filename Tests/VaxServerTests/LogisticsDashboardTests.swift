@@ -386,6 +386,61 @@ import VaxTestSupport
         }
     }
 
+    /// The maintainer works a batch out by reads, then writes it: a batch whose people, or whose events,
+    /// were rolled up in between is worked out again, so nothing counts twice.
+    @Test(arguments: TestDatabase.engines)
+    func aBatchWorkedOutBeforeOthersRolledUpItsPeopleCountsOnce(engine: DatabaseEngine) async throws {
+        try await withIdentityApp(engine, extra: Self.tokens) { client, harness in
+            let (day, session) = try await CampaignFlowTests.pfizerSessionTomorrowMorning(client, harness.clock)
+            let rollups = RollupStore(database: harness.database)
+            while try await rollups.processPending(limit: 100, at: harness.clock.now) > 0 {}
+            let appointment = try await CampaignFlowTests.walkIn(
+                client,
+                session: session,
+                name: "Lương Văn Tùng",
+                cccd: "019087400001"
+            )
+            let screening = try await client.send(
+                .post,
+                "/api/v1/appointments/\(appointment)/screening",
+                token: TestTokens.vaccinator,
+                json: CampaignFlowTests.screeningJSON(temperature: 36.6)
+            )
+            #expect(screening.status == .created, "\(screening.text)")
+            let pending = try await rollups.pendingEvents(limit: 100)
+            #expect(pending.count >= 2, "the walk-in and the screening: \(pending.map(\.kind))")
+            let newest = try #require(pending.last)
+
+            // The screening's batch is worked out; the older events, of the same person, are rolled up
+            // before it is written (that reads the screening too).
+            let late = try await rollups.prepare([newest])
+            #expect(try await rollups.process(Array(pending.dropLast()), at: harness.clock.now) == pending.count - 1)
+            #expect(try await rollups.commit(late, at: harness.clock.now) == 1)
+
+            // A batch whose events were all rolled up meanwhile writes nothing.
+            let dose = try await client.send(
+                .post,
+                "/api/v1/appointments/\(appointment)/dose",
+                token: TestTokens.vaccinator,
+                json:
+                    #"{"lotNumber": "FJ-1", "lotExpiry": "\#(day.adding(days: 120))", "doseNumber": 1, "kind": "primary"}"#
+            )
+            #expect(dose.status == .created, "\(dose.text)")
+            let more = try await rollups.pendingEvents(limit: 100)
+            #expect(!more.isEmpty)
+            let taken = try await rollups.prepare(more)
+            #expect(try await rollups.processPending(limit: 100, at: harness.clock.now) == more.count)
+            #expect(try await rollups.commit(taken, at: harness.clock.now) == 0)
+
+            let incremental = try await rollups.snapshot()
+            _ = try await rollups.rebuild(at: harness.clock.now)
+            let rebuilt = try await rollups.snapshot()
+            for table in RollupTable.allCases {
+                #expect(incremental[table.rawValue] == rebuilt[table.rawValue], "\(table.rawValue)")
+            }
+        }
+    }
+
     @Test(arguments: TestDatabase.engines)
     func incrementalRollupsEqualAFullRebuildAfterRandomEvents(engine: DatabaseEngine) async throws {
         try await withIdentityApp(engine, extra: Self.tokens) { client, harness in
@@ -407,6 +462,7 @@ import VaxTestSupport
             var screened: [String] = []  // may be vaccinated
             var doses: [(id: String, person: String)] = []
             var recorded = 0
+            var waiting: RollupStore.Prepared?
             var organisationPhones: [String] = []
 
             // An organisation's list, with a dose given on paper (back-entered).
@@ -537,11 +593,21 @@ import VaxTestSupport
                 default:
                     break
                 }
-                // The maintainer runs now and then, a few events at a time (the app's own runs too).
+                // The maintainer runs now and then, a few events at a time (the app's own runs too). Now and
+                // then a batch's reads are done and its write waits a few steps: records change meanwhile,
+                // and other batches (some of the same events, of the same people) are rolled up first.
                 if step % 4 == dice.roll(4) {
-                    _ = try await rollups.processPending(limit: 1 + dice.roll(6), at: harness.clock.now)
+                    if let prepared = waiting, dice.roll(2) == 0 {
+                        _ = try await rollups.commit(prepared, at: harness.clock.now)
+                        waiting = nil
+                    } else if waiting == nil, dice.roll(3) == 0 {
+                        waiting = try await rollups.prepare(try await rollups.pendingEvents(limit: 1 + dice.roll(6)))
+                    } else {
+                        _ = try await rollups.processPending(limit: 1 + dice.roll(6), at: harness.clock.now)
+                    }
                 }
             }
+            if let prepared = waiting { _ = try await rollups.commit(prepared, at: harness.clock.now) }
             while try await rollups.processPending(limit: 50, at: harness.clock.now) > 0 {}
             let incremental = try await rollups.snapshot()
             let total = (incremental["rollup_doses"] ?? []).compactMap { Int($0.last ?? "") }.reduce(0, +)

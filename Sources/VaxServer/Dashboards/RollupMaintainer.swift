@@ -4,18 +4,19 @@ import ServiceLifecycle
 import VaxDomain
 import VaxStorage
 
-/// Keeps the dashboards' rollups up to date: every few seconds it hands the new outbox events to
-/// `RollupStore.processPending`, a batch at a time, until none is left.
+/// Keeps the dashboards' rollups up to date: every few seconds it rolls up the new outbox events, a
+/// batch at a time, until none is left.
 ///
-/// Each batch is one write transaction, and on SQLite that holds the one writer: a nurse's dose waits
-/// for it. After a big list import (100,000 registrations are 100,000 events) batches of 500 held the
-/// writer for about a second each, mostly to find the pending events past the ones already handled, and
-/// put that second on the doses recorded meanwhile. So the pending events are found by a read (up to 500
-/// at a time, outside any transaction), and rolled up in transactions sized to take about `batchTarget`
-/// (halved when one took more than twice that, doubled when one took less than half, between 10 and 500
-/// events); after each read and each transaction the maintainer rests twice as long as it took: writers
-/// queued behind it go first, and catching up takes at most a third of the time (the dashboards lag a
-/// few minutes behind a 100,000-row import; a dose at the table does not wait for them).
+/// It shares two cores with the point of care. After a big list import (100,000 registrations are
+/// 100,000 events) its catch-up once put up to a second on the doses recorded meanwhile. So:
+/// - the pending events are found, and each batch's reads are done (`RollupStore.prepare`), on the
+///   background read connection (on SQLite a connection and a thread of their own);
+/// - each batch is written in one short transaction (`RollupStore.commit`; on SQLite it holds the one
+///   writer a nurse's dose waits for), sized to take about `batchTarget` (halved when one took more than
+///   twice that, doubled when one took less than half, between 10 and 500 events);
+/// - after each read and each write it rests `restFactor` times as long as it took, so catching up takes
+///   at most a fifth of the time it runs: the dashboards lag a few minutes behind a 100,000-row import,
+///   and a dose at the table does not wait for them.
 public struct RollupMaintainer: Service {
     let rollups: RollupStore
     let database: VaxDatabase
@@ -40,7 +41,10 @@ public struct RollupMaintainer: Service {
         self.logger = logger
     }
 
-    /// How long one batch's transaction should take.
+    /// After each read and each batch the maintainer rests this many times as long as it took.
+    static let restFactor = 4
+
+    /// How long one batch's write transaction should take.
     static let batchTarget: Duration = .milliseconds(10)
 
     /// The next batch size after a batch of `limit` events took `took`.
@@ -58,16 +62,21 @@ public struct RollupMaintainer: Service {
                 while !Task.isCancelledOrShuttingDown {
                     let scanned = ContinuousClock.now
                     let pending = try await rollups.pendingEvents(limit: 500)
-                    if !pending.isEmpty { try? await Task.sleep(for: (ContinuousClock.now - scanned) * 2) }
+                    if !pending.isEmpty {
+                        try? await Task.sleep(for: (ContinuousClock.now - scanned) * Self.restFactor)
+                    }
                     var rest = pending[...]
                     while !rest.isEmpty, !Task.isCancelledOrShuttingDown {
                         let batch = rest.prefix(limit)
                         rest = rest.dropFirst(batch.count)
-                        let started = ContinuousClock.now
-                        _ = try await rollups.process(Array(batch), at: clock.now())
-                        let took = ContinuousClock.now - started
+                        let reading = ContinuousClock.now
+                        let prepared = try await rollups.prepare(Array(batch))
+                        try? await Task.sleep(for: (ContinuousClock.now - reading) * Self.restFactor)
+                        let writing = ContinuousClock.now
+                        _ = try await rollups.commit(prepared, at: clock.now())
+                        let took = ContinuousClock.now - writing
                         if batch.count == limit { limit = Self.nextLimit(after: limit, took: took) }
-                        try? await Task.sleep(for: took * 2)
+                        try? await Task.sleep(for: took * Self.restFactor)
                     }
                     if pending.count < 500 { break }
                 }

@@ -243,7 +243,7 @@ public struct CertificateStore: Sendable {
 
     /// The dose events the issuer has not handled yet, oldest first.
     public func pendingDoseEvents(limit: Int) async throws -> [OutboxEvent] {
-        try await database.read { sql in
+        try await database.backgroundRead { sql in
             try await sql.raw(
                 """
                 SELECT e.id, e.kind, e.subject_id, e.payload, e.created_at FROM outbox_events e

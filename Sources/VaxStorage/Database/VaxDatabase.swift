@@ -92,6 +92,15 @@ public final class VaxDatabase: Sendable {
         return try await backend.read(body)
     }
 
+    /// Runs queries outside a transaction for background work that reads a lot (finding pending events,
+    /// working out rollups): on SQLite on a connection and a thread of its own, so that a long scan never
+    /// keeps a request's read waiting for a connection or a thread. On PostgreSQL, as `read`.
+    public func backgroundRead<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        inUse.increment()
+        defer { inUse.decrement() }
+        return try await backend.backgroundRead(body)
+    }
+
     /// Runs `body` in one transaction: everything or nothing.
     public func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         inUse.increment()
@@ -117,6 +126,7 @@ protocol DatabaseBackend: Sendable {
     /// The most connections the backend opens.
     var connections: Int { get }
     func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    func backgroundRead<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     func close() async throws
 }
@@ -132,6 +142,8 @@ final class SQLiteBackend: DatabaseBackend, Service {
     /// For files: a connection that copies the WAL into the database file in the background, so that
     /// the writer (and every request queued behind it) rarely pays a checkpoint's writes and fsync.
     private let checkpointer: SQLiteConnection?
+    /// For files: the connection `backgroundRead` uses.
+    private let background: SQLiteConnection?
     private let writeLock = AsyncLock()
     private let nextReader = ManagedCounter()
 
@@ -143,10 +155,30 @@ final class SQLiteBackend: DatabaseBackend, Service {
         return pool
     }()
 
-    private init(writer: SQLiteConnection, readers: [SQLiteConnection], checkpointer: SQLiteConnection?) {
+    /// For files, the threads of this database's own: the writer's (on the shared pool two slow reads, a
+    /// dashboard or a background scan, would hold both threads, and every write, a nurse's dose among
+    /// them, would wait for a thread as well as for the writer) and the background reader's. Not shared
+    /// with another database: a write of one waiting out a lock would hold the thread another needs.
+    private let threads: [NIOThreadPool]
+
+    private init(
+        writer: SQLiteConnection,
+        readers: [SQLiteConnection],
+        background: SQLiteConnection?,
+        checkpointer: SQLiteConnection?,
+        threads: [NIOThreadPool]
+    ) {
         self.writer = writer
         self.readers = readers
+        self.background = background
         self.checkpointer = checkpointer
+        self.threads = threads
+    }
+
+    private static func thread() -> NIOThreadPool {
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        return pool
     }
 
     static func open(path: String?, logger: Logger) async throws -> SQLiteBackend {
@@ -158,7 +190,15 @@ final class SQLiteBackend: DatabaseBackend, Service {
             )
         }
         let storage: SQLiteConnection.Storage = path.map { .file(path: $0) } ?? .memory
-        let writer = try await SQLiteConnection.open(storage: storage, logger: logger)
+        // A file's writer has a thread of its own; an in-memory database (tests) has one connection, on
+        // the shared pool.
+        let threads = path == nil ? [] : [thread(), thread()]
+        let writer = try await SQLiteConnection.open(
+            storage: storage,
+            threadPool: threads.first ?? .singleton,
+            logger: logger,
+            on: MultiThreadedEventLoopGroup.singleton.any()
+        )
         // A 64 MiB page cache per connection (SQLite's default is 2 MiB): the registry's indexes of a
         // province (1.3 M people) stay in memory, which keeps bulk loads and look-ups fast.
         let pragmas = [
@@ -170,6 +210,7 @@ final class SQLiteBackend: DatabaseBackend, Service {
             try await writer.sql().raw(SQLQueryString(pragma)).run()
         }
         var readers: [SQLiteConnection] = []
+        var background: SQLiteConnection?
         var checkpointer: SQLiteConnection?
         if let path {
             // The writer checkpoints only if the background falls far behind (16 MiB of WAL).
@@ -189,8 +230,24 @@ final class SQLiteBackend: DatabaseBackend, Service {
                 }
                 readers.append(reader)
             }
+            let reader = try await SQLiteConnection.open(
+                storage: .file(path: path),
+                threadPool: threads[1],
+                logger: logger,
+                on: MultiThreadedEventLoopGroup.singleton.any()
+            )
+            for pragma in pragmas + ["PRAGMA query_only = ON"] {
+                try await reader.sql().raw(SQLQueryString(pragma)).run()
+            }
+            background = reader
         }
-        return SQLiteBackend(writer: writer, readers: readers, checkpointer: checkpointer)
+        return SQLiteBackend(
+            writer: writer,
+            readers: readers,
+            background: background,
+            checkpointer: checkpointer,
+            threads: threads
+        )
     }
 
     func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
@@ -199,6 +256,11 @@ final class SQLiteBackend: DatabaseBackend, Service {
         }
         let reader = readers[nextReader.next() % readers.count]
         return try await body(reader.sql(queryLogLevel: nil))
+    }
+
+    func backgroundRead<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        guard let background else { return try await read(body) }
+        return try await body(background.sql(queryLogLevel: nil))
     }
 
     func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
@@ -216,7 +278,7 @@ final class SQLiteBackend: DatabaseBackend, Service {
         }
     }
 
-    var connections: Int { 1 + readers.count + (checkpointer == nil ? 0 : 1) }
+    var connections: Int { 1 + readers.count + (background == nil ? 0 : 1) + (checkpointer == nil ? 0 : 1) }
 
     func run() async throws {
         if let checkpointer {
@@ -239,7 +301,9 @@ final class SQLiteBackend: DatabaseBackend, Service {
         // The future-returning close: the async one skips its work when the calling task is
         // cancelled (as a service's is at shutdown), which would leave the connection open.
         for reader in readers { try await Self.closeIgnoringCancellation(reader) }
+        if let background { try await Self.closeIgnoringCancellation(background) }
         try await writeLock.withLock { try await Self.closeIgnoringCancellation(self.writer) }
+        for thread in threads { try await thread.shutdownGracefully() }
     }
 
     private static func closeIgnoringCancellation(_ connection: SQLiteConnection) async throws {
@@ -289,6 +353,10 @@ final class PostgresBackend: DatabaseBackend, Service {
         return try await client.withConnection { connection in
             try await body(connection.sql(queryLogLevel: nil))
         }
+    }
+
+    func backgroundRead<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await read(body)
     }
 
     func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {

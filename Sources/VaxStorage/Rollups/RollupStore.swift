@@ -227,7 +227,7 @@ public final class RollupStore: Sendable {
     /// walks past every event already handled, and on SQLite a write transaction would hold the one writer
     /// for that long.
     public func pendingEvents(limit: Int) async throws -> [OutboxEvent] {
-        try await database.read { sql in
+        try await database.backgroundRead { sql in
             try await sql.raw(
                 """
                 SELECT e.id, e.kind, e.subject_id, e.payload, e.created_at FROM outbox_events e
@@ -238,9 +238,40 @@ public final class RollupStore: Sendable {
         }
     }
 
-    /// Rolls up `events` in one transaction, those of them still not rolled up when it runs (another
-    /// maintainer may have taken them meanwhile). Returns how many it handled.
+    /// Rolls up `events`, those of them still not rolled up when it writes (another maintainer, or a
+    /// rebuild, may have taken them meanwhile). Returns how many it handled.
+    ///
+    /// The reads (who the events concern, their records, what `rollup_sources` remembers of them) and
+    /// the difference are worked out on a read connection first; the write transaction then only checks
+    /// that nobody rolled these people up meanwhile and writes. On SQLite the transaction holds the one
+    /// writer that a nurse's dose waits for: after a 100,000-row import the reads made it hold the writer
+    /// for a third of the time. A record changed after the reads is no loss: its change is an event of its
+    /// own, still pending, and rolling it up reads the record again. If anyone did roll up these events
+    /// or people meanwhile, the batch is worked out again inside the transaction.
     public func process(_ events: [OutboxEvent], at now: Date) async throws -> Int {
+        try await commit(try await prepare(events), at: now)
+    }
+
+    /// A batch of events with what rolling them up changes, worked out by reads.
+    public struct Prepared: Sendable {
+        let events: [OutboxEvent]
+        let change: Change
+    }
+
+    /// The reads of `process`: who `events` concern and what rolling them up changes.
+    public func prepare(_ events: [OutboxEvent]) async throws -> Prepared {
+        guard !events.isEmpty else { return Prepared(events: [], change: Change(people: [], remembered: [])) }
+        let change = try await database.backgroundRead { sql in
+            try await self.change(of: try await Self.people(concernedBy: events, on: sql).sorted(), on: sql)
+        }
+        return Prepared(events: events, change: change)
+    }
+
+    /// The write of `process`: rolls up a prepared batch in one transaction. Returns how many events it
+    /// handled.
+    public func commit(_ prepared: Prepared, at now: Date) async throws -> Int {
+        let events = prepared.events
+        let planned = prepared.change
         guard !events.isEmpty else { return 0 }
         return try await database.write { sql in
             if sql.dialect.name == "postgresql" {
@@ -258,8 +289,12 @@ public final class RollupStore: Sendable {
             )
             let events = events.filter { !done.contains($0.id.lower) }
             guard !events.isEmpty else { return 0 }
-            let people = try await Self.people(concernedBy: events, on: sql)
-            try await self.recompute(people: people.sorted(), on: sql)
+            if done.isEmpty, try await Self.remembered(of: planned.people, on: sql) == planned.remembered {
+                try await Self.write(planned, on: sql)
+            } else {
+                let people = try await Self.people(concernedBy: events, on: sql)
+                try await Self.write(try await self.change(of: people.sorted(), on: sql), on: sql)
+            }
             var batch = WriteBatch()
             batch.insert(
                 into: "outbox_deliveries",
@@ -352,49 +387,79 @@ public final class RollupStore: Sendable {
         return people
     }
 
-    /// Moves what the records of `people` contribute from what `rollup_sources` remembers to what they hold now.
-    func recompute(people: [String], on sql: any SQLDatabase) async throws {
-        let units = try await units(on: sql)
+    /// What moving the contribution of some people's records from what `rollup_sources` remembers to
+    /// what the records hold now changes.
+    struct Change: Sendable {
+        var people: [String]
+        /// What `rollup_sources` held for them, as stored (to check it is still so when writing).
+        var remembered: Set<[String]>
+        var delta: [RollupCell: Int] = [:]
+        var removed: [SourceKey] = []
+        var upserts: [(SourceKey, String, RollupFacts)] = []
+    }
+
+    /// The rows of `rollup_sources` for these people, as stored.
+    static func remembered(of people: [String], on sql: any SQLDatabase) async throws -> Set<[String]> {
+        var rows: Set<[String]> = []
         for start in stride(from: 0, to: people.count, by: 500) {
-            let some = Array(people[start..<min(start + 500, people.count)])
-            let now = try await Self.facts(of: some, on: sql)
-            let ids = SQLGroupExpression(some.map { SQLBind($0) as any SQLExpression })
-            var before: [SourceKey: (person: String, facts: RollupFacts)] = [:]
-            let decoder = JSONDecoder()
+            let ids = SQLGroupExpression(
+                people[start..<min(start + 500, people.count)].map { SQLBind($0) as any SQLExpression }
+            )
             for row in try await sql.raw(
                 "SELECT source_kind, source_id, person_id, facts FROM rollup_sources WHERE person_id IN \(ids)"
             ).all() {
-                let key = SourceKey(
-                    kind: try row.decode(column: "source_kind", as: String.self),
-                    id: try row.decode(column: "source_id", as: String.self)
+                rows.insert(
+                    try ["source_kind", "source_id", "person_id", "facts"].map {
+                        try row.decode(column: $0, as: String.self)
+                    }
                 )
-                let facts = try decoder.decode(
-                    RollupFacts.self,
-                    from: Data(try row.decode(column: "facts", as: String.self).utf8)
-                )
-                before[key] = (try row.decode(column: "person_id", as: String.self), facts)
             }
-            var delta: [RollupCell: Int] = [:]
-            var upserts: [(SourceKey, String, RollupFacts)] = []
-            var removed: [SourceKey] = []
-            for (key, old) in before where now[key]?.facts != old.facts {
-                for cell in old.facts.cells(units) { delta[cell, default: 0] -= 1 }
-                if now[key] == nil { removed.append(key) }
-            }
-            for (key, new) in now where before[key]?.facts != new.facts || before[key]?.person != new.person {
-                if before[key]?.facts != new.facts {
-                    for cell in new.facts.cells(units) { delta[cell, default: 0] += 1 }
-                }
-                upserts.append((key, new.person, new.facts))
-            }
-            try await Self.apply(delta.filter { $0.value != 0 }, on: sql)
-            for key in removed {
-                try await sql.raw(
-                    "DELETE FROM rollup_sources WHERE source_kind = \(bind: key.kind) AND source_id = \(bind: key.id)"
-                ).run()
-            }
-            try await Self.store(upserts, on: sql)
         }
+        return rows
+    }
+
+    /// Reads what moving the contribution of `people`'s records to what they hold now would change.
+    func change(of people: [String], on sql: any SQLDatabase) async throws -> Change {
+        let units = try await units(on: sql)
+        var change = Change(people: people, remembered: try await Self.remembered(of: people, on: sql))
+        let decoder = JSONDecoder()
+        var before: [SourceKey: (person: String, facts: RollupFacts)] = [:]
+        for row in change.remembered {
+            before[SourceKey(kind: row[0], id: row[1])] = (
+                row[2], try decoder.decode(RollupFacts.self, from: Data(row[3].utf8))
+            )
+        }
+        for start in stride(from: 0, to: people.count, by: 500) {
+            let now = try await Self.facts(of: Array(people[start..<min(start + 500, people.count)]), on: sql)
+            for (key, new) in now {
+                let old = before.removeValue(forKey: key)
+                if old?.facts != new.facts {
+                    for cell in old?.facts.cells(units) ?? [] { change.delta[cell, default: 0] -= 1 }
+                    for cell in new.facts.cells(units) { change.delta[cell, default: 0] += 1 }
+                }
+                if old?.facts != new.facts || old?.person != new.person {
+                    change.upserts.append((key, new.person, new.facts))
+                }
+            }
+        }
+        // What is left of `before` went: the records of these people hold none of it now.
+        for (key, old) in before {
+            for cell in old.facts.cells(units) { change.delta[cell, default: 0] -= 1 }
+            change.removed.append(key)
+        }
+        change.delta = change.delta.filter { $0.value != 0 }
+        return change
+    }
+
+    /// Writes a change worked out by `change(of:on:)`.
+    static func write(_ change: Change, on sql: any SQLDatabase) async throws {
+        try await apply(change.delta, on: sql)
+        for key in change.removed {
+            try await sql.raw(
+                "DELETE FROM rollup_sources WHERE source_kind = \(bind: key.kind) AND source_id = \(bind: key.id)"
+            ).run()
+        }
+        try await store(change.upserts, on: sql)
     }
 
     static func store(_ sources: [(SourceKey, String, RollupFacts)], on sql: any SQLDatabase) async throws {
