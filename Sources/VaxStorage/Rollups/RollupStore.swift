@@ -52,6 +52,14 @@ public final class RollupStore: Sendable {
         return loaded
     }
 
+    /// `IN (…)`, one parameter per value, on SQLite; `= ANY(…)` with the values as one array parameter on
+    /// PostgreSQL, which would otherwise parse and plan hundreds of parameters in each of the maintainer's
+    /// reads.
+    static func oneOf(_ values: [String], on sql: any SQLDatabase) -> any SQLExpression {
+        if sql.dialect.name == "postgresql" { return "= ANY(\(bind: values))" as SQLQueryString }
+        return "IN \(SQLGroupExpression(values.map { SQLBind($0) as any SQLExpression }))" as SQLQueryString
+    }
+
     // MARK: Facts
 
     /// The facts of every record of these people, by (kind, source id).
@@ -62,7 +70,7 @@ public final class RollupStore: Sendable {
         person: String, facts: RollupFacts
     )] {
         guard !people.isEmpty else { return [:] }
-        let ids = SQLGroupExpression(people.map { SQLBind($0) as any SQLExpression })
+        let ids = Self.oneOf(people, on: sql)
         var found: [SourceKey: (String, RollupFacts)] = [:]
         func address(_ row: any SQLRow) throws -> RollupAddress {
             RollupAddress(
@@ -86,7 +94,7 @@ public final class RollupStore: Sendable {
             FROM doses d JOIN people p ON p.id = d.person_id
             LEFT JOIN appointments a ON a.id = d.appointment_id
             LEFT JOIN facilities f ON f.id = d.facility_id
-            WHERE d.person_id IN \(ids)
+            WHERE d.person_id \(ids)
             """
         ).all()
         var firstDue: [String: String] = [:]
@@ -134,7 +142,7 @@ public final class RollupStore: Sendable {
             EXISTS (SELECT 1 FROM doses x WHERE x.person_id = r.person_id) AS vaccinated,
             EXISTS (SELECT 1 FROM accounts x WHERE x.kind = 'citizen' AND x.phone = p.phone) AS health_book
             FROM registrations r JOIN people p ON p.id = r.person_id
-            WHERE r.person_id IN \(ids)
+            WHERE r.person_id \(ids)
             """
         ).all() {
             let facts = RollupFacts.Registration(
@@ -153,7 +161,7 @@ public final class RollupStore: Sendable {
         for row in try await sql.raw(
             """
             SELECT a.id, a.person_id, a.walk_in, a.created_at, \(unsafeRaw: personColumns)
-            FROM appointments a JOIN people p ON p.id = a.person_id WHERE a.person_id IN \(ids)
+            FROM appointments a JOIN people p ON p.id = a.person_id WHERE a.person_id \(ids)
             """
         ).all() {
             let facts = RollupFacts.Appointment(
@@ -169,7 +177,7 @@ public final class RollupStore: Sendable {
         for row in try await sql.raw(
             """
             SELECT s.id, s.person_id, s.outcome, s.screened_at, \(unsafeRaw: personColumns)
-            FROM screenings s JOIN people p ON p.id = s.person_id WHERE s.person_id IN \(ids)
+            FROM screenings s JOIN people p ON p.id = s.person_id WHERE s.person_id \(ids)
             """
         ).all() {
             let facts = RollupFacts.Screening(
@@ -187,7 +195,7 @@ public final class RollupStore: Sendable {
             """
             SELECT r.id, r.person_id, r.unit_scheme, r.province_code, r.district_code, r.commune_code, r.received_at,
             r.serious, d.product_code, d.lot_number
-            FROM aefi_reports r LEFT JOIN doses d ON d.id = r.dose_id WHERE r.person_id IN \(ids)
+            FROM aefi_reports r LEFT JOIN doses d ON d.id = r.dose_id WHERE r.person_id \(ids)
             """
         ).all() {
             let facts = RollupFacts.AEFI(
@@ -278,12 +286,12 @@ public final class RollupStore: Sendable {
                 // One maintainer at a time across app servers: two would both move the same difference.
                 try await sql.raw("SELECT pg_advisory_xact_lock(8008)").run()
             }
-            let ids = SQLGroupExpression(events.map { SQLBind($0.id.lower) as any SQLExpression })
+            let ids = Self.oneOf(events.map(\.id.lower), on: sql)
             let done = Set(
                 try await sql.raw(
                     """
                     SELECT event_id FROM outbox_deliveries
-                    WHERE consumer = \(bind: Self.consumer) AND event_id IN \(ids)
+                    WHERE consumer = \(bind: Self.consumer) AND event_id \(ids)
                     """
                 ).all().map { try $0.decode(column: "event_id", as: String.self) }
             )
@@ -367,22 +375,22 @@ public final class RollupStore: Sendable {
             }
         }
         if !registrations.isEmpty {
-            let ids = SQLGroupExpression(registrations.map { SQLBind($0) as any SQLExpression })
-            try await collect("SELECT person_id FROM registrations WHERE id IN \(ids)")
+            let ids = Self.oneOf(registrations, on: sql)
+            try await collect("SELECT person_id FROM registrations WHERE id \(ids)")
         }
         if !reports.isEmpty {
-            let ids = SQLGroupExpression(reports.map { SQLBind($0) as any SQLExpression })
-            try await collect("SELECT person_id FROM aefi_reports WHERE id IN \(ids)")
+            let ids = Self.oneOf(reports, on: sql)
+            try await collect("SELECT person_id FROM aefi_reports WHERE id \(ids)")
         }
         if !accounts.isEmpty {
-            let ids = SQLGroupExpression(accounts.map { SQLBind($0) as any SQLExpression })
+            let ids = Self.oneOf(accounts, on: sql)
             try await collect(
-                "SELECT p.id AS person_id FROM people p JOIN accounts a ON a.phone = p.phone WHERE a.id IN \(ids)"
+                "SELECT p.id AS person_id FROM people p JOIN accounts a ON a.phone = p.phone WHERE a.id \(ids)"
             )
         }
         if !facilities.isEmpty {
-            let ids = SQLGroupExpression(facilities.map { SQLBind($0) as any SQLExpression })
-            try await collect("SELECT DISTINCT person_id FROM doses WHERE facility_id IN \(ids)")
+            let ids = Self.oneOf(facilities, on: sql)
+            try await collect("SELECT DISTINCT person_id FROM doses WHERE facility_id \(ids)")
         }
         return people
     }
@@ -402,11 +410,9 @@ public final class RollupStore: Sendable {
     static func remembered(of people: [String], on sql: any SQLDatabase) async throws -> Set<[String]> {
         var rows: Set<[String]> = []
         for start in stride(from: 0, to: people.count, by: 500) {
-            let ids = SQLGroupExpression(
-                people[start..<min(start + 500, people.count)].map { SQLBind($0) as any SQLExpression }
-            )
+            let ids = oneOf(Array(people[start..<min(start + 500, people.count)]), on: sql)
             for row in try await sql.raw(
-                "SELECT source_kind, source_id, person_id, facts FROM rollup_sources WHERE person_id IN \(ids)"
+                "SELECT source_kind, source_id, person_id, facts FROM rollup_sources WHERE person_id \(ids)"
             ).all() {
                 rows.insert(
                     try ["source_kind", "source_id", "person_id", "facts"].map {
