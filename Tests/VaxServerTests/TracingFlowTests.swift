@@ -450,6 +450,13 @@ extension TracingFlowTests {
                 ).first()!.decode(column: "n", as: Int.self)
             }
             #expect(warnings == 0)
+            // Nor is anything left pending for a consumer about a warning that is gone.
+            let orphans = try await harness.database.read { sql in
+                try await sql.raw(
+                    "SELECT COUNT(*) AS n FROM outbox_pending p WHERE NOT EXISTS (SELECT 1 FROM outbox_events e WHERE e.id = p.event_id)"
+                ).first()!.decode(column: "n", as: Int.self)
+            }
+            #expect(orphans == 0)
             #expect(try await Self.countAll(harness, "checkins") == newerCount)
             #expect(try await Self.countAll(harness, "health_declarations") == 1)
         }

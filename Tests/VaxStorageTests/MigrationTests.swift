@@ -144,4 +144,52 @@ import VaxTestSupport
             }
         }
     }
+
+    /// 0013 carries over what each consumer still had to handle: every event without a delivery for
+    /// `rollups`, every dose event without one for `certificates`, and nothing already handled.
+    @Test(arguments: TestDatabase.engines)
+    func outboxPendingStartsWithWhatWasNotDelivered(engine: DatabaseEngine) async throws {
+        try await TestDatabase.withEmptyDatabaseURL(engine) { url in
+            try await VaxDatabase.withDatabase(try DatabaseLocation(url: url), logger: TestDatabase.logger) {
+                database in
+                let before = Array(VaxtraceMigrations.all.prefix { $0.name != "0013_outbox_pending" })
+                _ = try await MigrationRunner(migrations: before).migrate(database, logger: TestDatabase.logger)
+                let id: @Sendable (Int) -> String = { "00000000-0000-7000-8000-\(String(format: "%012d", $0))" }
+                try await database.write { sql in
+                    for (n, kind) in [
+                        (1, "registration.created"), (2, "dose.recorded"), (3, "dose.recorded"), (4, "dose.corrected"),
+                    ] {
+                        try await sql.raw(
+                            """
+                            INSERT INTO outbox_events (id, kind, subject_id, payload, created_at)
+                            VALUES (\(bind: id(n)), \(bind: kind), 's', '{}', \(bind: 1000 + n))
+                            """
+                        ).run()
+                    }
+                    for (consumer, n) in [("rollups", 1), ("rollups", 2), ("certificates", 2), ("certificates", 4)] {
+                        try await sql.raw(
+                            """
+                            INSERT INTO outbox_deliveries (consumer, event_id, processed_at, outcome)
+                            VALUES (\(bind: consumer), \(bind: id(n)), 1, 'done')
+                            """
+                        ).run()
+                    }
+                }
+                #expect(
+                    try await MigrationRunner().migrate(database, logger: TestDatabase.logger) == [
+                        "0013_outbox_pending"
+                    ]
+                )
+                let pending = try await database.read { sql in
+                    try await sql.raw(
+                        "SELECT consumer, event_id, created_at FROM outbox_pending ORDER BY consumer, event_id"
+                    )
+                    .all().map {
+                        "\(try $0.decode(column: "consumer", as: String.self)) \(try $0.decode(column: "event_id", as: String.self).suffix(1)) \(try $0.decode(column: "created_at", as: Int.self))"
+                    }
+                }
+                #expect(pending == ["certificates 3 1003", "rollups 3 1003", "rollups 4 1004"])
+            }
+        }
+    }
 }

@@ -1116,7 +1116,7 @@ public struct CampaignStore: Sendable {
         _ = try await batch.run(on: sql)
     }
 
-    /// Adds the inserts of outbox events to a batch.
+    /// Adds the inserts of outbox events, and of their consumers' pending rows, to a batch.
     static func add(_ events: [OutboxEvent], to batch: inout WriteBatch) {
         batch.insert(
             into: "outbox_events",
@@ -1128,6 +1128,7 @@ public struct CampaignStore: Sendable {
                 ]
             }
         )
+        OutboxPending.add(events, to: &batch)
     }
 
     /// Events of a kind, oldest first (for tests and the consumers of later issues).

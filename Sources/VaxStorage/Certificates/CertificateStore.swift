@@ -194,6 +194,7 @@ public struct CertificateStore: Sendable {
                 """
             ).first()
             guard claimed != nil else { return false }
+            _ = try await OutboxPending.claim([certificate.eventID.lower], for: Self.consumer, on: sql)
             if revokingEarlierOfDose {
                 try await sql.update("health_certificates").set("revoked_at", to: SQLBind(time.millisecondsSince1970))
                     .set("revoked_reason", to: SQLBind(reason))
@@ -238,20 +239,14 @@ public struct CertificateStore: Sendable {
                 ON CONFLICT DO NOTHING
                 """
             ).run()
+            _ = try await OutboxPending.claim([event.lower], for: Self.consumer, on: sql)
         }
     }
 
     /// The dose events the issuer has not handled yet, oldest first.
     public func pendingDoseEvents(limit: Int) async throws -> [OutboxEvent] {
         try await database.backgroundRead { sql in
-            try await sql.raw(
-                """
-                SELECT e.id, e.kind, e.subject_id, e.payload, e.created_at FROM outbox_events e
-                WHERE e.kind IN ('dose.recorded', 'dose.corrected')
-                AND NOT EXISTS (SELECT 1 FROM outbox_deliveries d WHERE d.consumer = \(bind: Self.consumer) AND d.event_id = e.id)
-                ORDER BY e.created_at, e.id LIMIT \(bind: limit)
-                """
-            ).all().map(OutboxEvent.init(row:))
+            try await OutboxPending.next(for: Self.consumer, limit: limit, on: sql)
         }
     }
 

@@ -14,5 +14,6 @@ public enum VaxtraceMigrations {
         m0010ExposureNotification,
         m0011LogisticsRollups,
         m0012TracingSearch,
+        m0013OutboxPending,
     ]
 }

@@ -8,7 +8,7 @@ import VaxDomain
 /// table from the raw records. Both derive the cells with the same `RollupFacts.cells`, so the
 /// incremental result equals the rebuild (a test holds them to it).
 public final class RollupStore: Sendable {
-    /// The consumer name in `outbox_deliveries`.
+    /// The consumer name in `outbox_pending` and `outbox_deliveries`.
     public static let consumer = "rollups"
 
     let database: VaxDatabase
@@ -231,18 +231,10 @@ public final class RollupStore: Sendable {
         try await process(try await pendingEvents(limit: limit), at: now)
     }
 
-    /// Up to `limit` events not yet rolled up, oldest first. A read, outside any transaction: finding them
-    /// walks past every event already handled, and on SQLite a write transaction would hold the one writer
-    /// for that long.
+    /// Up to `limit` events not yet rolled up, oldest first (their rows in `outbox_pending`).
     public func pendingEvents(limit: Int) async throws -> [OutboxEvent] {
         try await database.backgroundRead { sql in
-            try await sql.raw(
-                """
-                SELECT e.id, e.kind, e.subject_id, e.payload, e.created_at FROM outbox_events e
-                WHERE NOT EXISTS (SELECT 1 FROM outbox_deliveries d WHERE d.consumer = \(bind: Self.consumer) AND d.event_id = e.id)
-                ORDER BY e.created_at, e.id LIMIT \(bind: limit)
-                """
-            ).all().map(OutboxEvent.init(row:))
+            try await OutboxPending.next(for: Self.consumer, limit: limit, on: sql)
         }
     }
 
@@ -286,18 +278,11 @@ public final class RollupStore: Sendable {
                 // One maintainer at a time across app servers: two would both move the same difference.
                 try await sql.raw("SELECT pg_advisory_xact_lock(8008)").run()
             }
-            let ids = Self.oneOf(events.map(\.id.lower), on: sql)
-            let done = Set(
-                try await sql.raw(
-                    """
-                    SELECT event_id FROM outbox_deliveries
-                    WHERE consumer = \(bind: Self.consumer) AND event_id \(ids)
-                    """
-                ).all().map { try $0.decode(column: "event_id", as: String.self) }
-            )
-            let events = events.filter { !done.contains($0.id.lower) }
+            let claimed = try await OutboxPending.claim(events.map(\.id.lower), for: Self.consumer, on: sql)
+            let allClaimed = claimed.count == events.count
+            let events = events.filter { claimed.contains($0.id.lower) }
             guard !events.isEmpty else { return 0 }
-            if done.isEmpty, try await Self.remembered(of: planned.people, on: sql) == planned.remembered {
+            if allClaimed, try await Self.remembered(of: planned.people, on: sql) == planned.remembered {
                 try await Self.write(planned, on: sql)
             } else {
                 let people = try await Self.people(concernedBy: events, on: sql)
@@ -322,14 +307,8 @@ public final class RollupStore: Sendable {
     /// Marks the oldest pending event handled without rolling it up, with why; returns its id.
     public func parkOldestPending(outcome: String, at now: Date) async throws -> String? {
         try await database.write { sql in
-            guard
-                let id = try await sql.raw(
-                    """
-                    SELECT e.id FROM outbox_events e
-                    WHERE NOT EXISTS (SELECT 1 FROM outbox_deliveries d WHERE d.consumer = \(bind: Self.consumer) AND d.event_id = e.id)
-                    ORDER BY e.created_at, e.id LIMIT 1
-                    """
-                ).first()?.decode(column: "id", as: String.self)
+            guard let id = try await OutboxPending.next(for: Self.consumer, limit: 1, on: sql).first?.id.lower,
+                try await !OutboxPending.claim([id], for: Self.consumer, on: sql).isEmpty
             else { return nil }
             try await sql.raw(
                 """
@@ -536,13 +515,26 @@ public final class RollupStore: Sendable {
             if sql.dialect.name == "postgresql" { try await sql.raw("SELECT pg_advisory_xact_lock(8008)").run() }
             // Events committed so far are handled by this rebuild; one committed while it reads stays
             // pending, and the incremental maintainer applies whatever difference it makes afterwards.
-            try await sql.raw(
-                """
-                INSERT INTO outbox_deliveries (consumer, event_id, processed_at, outcome)
-                SELECT \(bind: Self.consumer), e.id, \(bind: now.millisecondsSince1970), 'rebuilt' FROM outbox_events e
-                WHERE NOT EXISTS (SELECT 1 FROM outbox_deliveries d WHERE d.consumer = \(bind: Self.consumer) AND d.event_id = e.id)
-                """
-            ).run()
+            if sql.dialect.name == "postgresql" {
+                // One statement: the pending rows it deletes are exactly the ones it marks delivered.
+                try await sql.raw(
+                    """
+                    WITH handled AS (DELETE FROM outbox_pending WHERE consumer = \(bind: Self.consumer) RETURNING event_id)
+                    INSERT INTO outbox_deliveries (consumer, event_id, processed_at, outcome)
+                    SELECT \(bind: Self.consumer), event_id, \(bind: now.millisecondsSince1970), 'rebuilt' FROM handled
+                    """
+                ).run()
+            } else {
+                // The one writer: nothing commits between the two statements.
+                try await sql.raw(
+                    """
+                    INSERT INTO outbox_deliveries (consumer, event_id, processed_at, outcome)
+                    SELECT consumer, event_id, \(bind: now.millisecondsSince1970), 'rebuilt' FROM outbox_pending
+                    WHERE consumer = \(bind: Self.consumer)
+                    """
+                ).run()
+                try await sql.raw("DELETE FROM outbox_pending WHERE consumer = \(bind: Self.consumer)").run()
+            }
             let units = try await self.units(on: sql)
             for table in RollupTable.allCases { try await sql.raw("DELETE FROM \(ident: table.rawValue)").run() }
             try await sql.raw("DELETE FROM rollup_sources").run()

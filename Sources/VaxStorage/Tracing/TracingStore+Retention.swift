@@ -46,6 +46,14 @@ extension TracingStore {
         purged.messages = try await deleteInBatches(
             "DELETE FROM message_outbox WHERE id IN (SELECT id FROM message_outbox WHERE purpose = 'exposure_warning' AND created_at < \(bind: millis) LIMIT \(bind: batch)) RETURNING 1 AS gone"
         )
+        // A warning event not yet rolled up goes with its pending row (the ordered index finds the old ones).
+        _ = try await deleteInBatches(
+            """
+            DELETE FROM outbox_pending WHERE (consumer, event_id) IN (SELECT p.consumer, p.event_id FROM outbox_pending p
+            JOIN outbox_events e ON e.id = p.event_id AND e.kind = 'exposure.warning'
+            WHERE p.consumer = \(bind: RollupStore.consumer) AND p.created_at < \(bind: millis) LIMIT \(bind: batch)) RETURNING 1 AS gone
+            """
+        )
         purged.events = try await deleteInBatches(
             "DELETE FROM outbox_events WHERE id IN (SELECT id FROM outbox_events WHERE kind = 'exposure.warning' AND created_at < \(bind: millis) LIMIT \(bind: batch)) RETURNING 1 AS gone"
         )
