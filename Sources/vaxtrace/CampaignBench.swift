@@ -89,8 +89,7 @@ struct CampaignBench: AsyncParsableCommand {
         let app = try await buildApplication(
             reader: ConfigReader(provider: InMemoryProvider(name: "bench", values: values))
         )
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+        try await whileServing(app) {
             let client = BenchClient(base: "http://127.0.0.1:\(port)", token: token)
             do {
                 try await client.waitUntilReady()
@@ -100,7 +99,6 @@ struct CampaignBench: AsyncParsableCommand {
                 throw error
             }
             await client.shutdown()
-            group.cancelAll()
         }
     }
 
@@ -330,4 +328,27 @@ struct BenchClient: Sendable {
 /// show its figures as they come).
 func say(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+/// Runs the server while `body` talks to it, then stops it as SIGTERM would: a graceful shutdown, the
+/// HTTP server first and the database last. (Cancelling it stopped every service at once, the database
+/// pool with the background services that use it, and one such run of `bench campaign` never ended.)
+func whileServing<T: Sendable>(_ app: some Service, _ body: () async throws -> T) async throws -> T {
+    let services = ServiceGroup(
+        configuration: .init(services: [app], gracefulShutdownSignals: [], logger: Logger(label: "vaxtrace.bench"))
+    )
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await services.run() }
+        let result: T
+        do {
+            result = try await body()
+        } catch {
+            await services.triggerGracefulShutdown()
+            try? await group.waitForAll()
+            throw error
+        }
+        await services.triggerGracefulShutdown()
+        try await group.waitForAll()
+        return result
+    }
 }

@@ -81,8 +81,7 @@ struct ENSimulate: AsyncParsableCommand {
             reader: ConfigReader(provider: InMemoryProvider(name: "simulate", values: values))
         )
         let app = try await buildApplication(configuration: configuration, clock: clock.wallClock)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+        try await whileServing(app) {
             let client = BenchClient(base: "http://127.0.0.1:\(port)", token: tracerToken)
             do {
                 try await client.waitUntilReady()
@@ -102,7 +101,6 @@ struct ENSimulate: AsyncParsableCommand {
                 throw error
             }
             await client.shutdown()
-            group.cancelAll()
         }
     }
 
