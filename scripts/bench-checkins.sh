@@ -2,10 +2,13 @@
 # The check-in benchmark of issue #6, on a durable PostgreSQL (fsync and synchronous commit on):
 #   1. pgbench: the raw rate of single-row INSERTs into the same `checkins` table (one commit each);
 #   2. wrk: venue QR check-ins over HTTP against a running `vaxtrace serve` for DURATION seconds
-#      (64 connections), with the p99 latency, and the ratio to the pgbench rate.
+#      (64 connections), with the p99 latency, and the ratio to the pgbench rate;
+#   3. the same wrk script for FLOOR_DURATION seconds against `vaxtrace bench http-floor`, a bare
+#      Hummingbird route (no middleware, no database): what the HTTP stack alone allows on this machine.
 # Run it with `make bench` or: PG_DURABLE=1 scripts/with-postgres.sh scripts/bench-checkins.sh
 set -euo pipefail
 duration=${DURATION:-60}
+floor_duration=${FLOOR_DURATION:-20}
 venues=${VENUES:-200}
 connections=${CONNECTIONS:-64}
 clients=${PGBENCH_CLIENTS:-64}
@@ -92,10 +95,23 @@ rate=$(awk '/^Requests\/sec:/ {print $2}' "$work/wrk.txt")
 p99=$(sed -n 's/.*p99=\([0-9.]*\).*/\1/p' "$work/wrk.txt")
 non2xx=$(sed -n 's/.*non2xx=\([0-9]*\).*/\1/p' "$work/wrk.txt")
 stored=$((after - before))
-python3 - "$rate" "$p99" "$insert_rate" "$stored" "$duration" "$non2xx" <<'PY'
+
+# 3. The floor: the same requests to a bare route of the same HTTP server library, the check-in server stopped.
+kill -TERM $server 2>/dev/null; wait $server 2>/dev/null || true
+floor_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+"$binary" bench http-floor --port "$floor_port" &
+floor=$!
+trap 'kill -TERM $floor 2>/dev/null; wait $floor 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do curl -fs -X POST -d '{}' "http://127.0.0.1:$floor_port/api/v1/checkins" >/dev/null 2>&1 && break; sleep 0.1; done
+echo "wrk: the same script against a bare route (bench http-floor), $connections connections, ${floor_duration}s"
+wrk -t2 -c "$connections" -d "${floor_duration}s" --latency -s "$work/checkin.lua" "http://127.0.0.1:$floor_port" >"$work/floor.txt" 2>&1 || { cat "$work/floor.txt"; exit 1; }
+grep -E "Requests/sec|wrk-summary" "$work/floor.txt"
+floor_rate=$(awk '/^Requests\/sec:/ {print $2}' "$work/floor.txt")
+python3 - "$rate" "$p99" "$insert_rate" "$stored" "$duration" "$non2xx" "$floor_rate" <<'PY'
 import sys
-rate, p99, insert_rate, stored, duration, non2xx = map(float, sys.argv[1:])
+rate, p99, insert_rate, stored, duration, non2xx, floor_rate = map(float, sys.argv[1:])
 print(f"check-ins: {rate:,.0f}/s over HTTP (rows stored {stored:,.0f} = {stored / duration:,.0f}/s; non-2xx {non2xx:.0f}), "
       f"p99 {p99:.2f} ms; pgbench single-row INSERT {insert_rate:,.0f}/s; ratio {rate / insert_rate:.2f}")
+print(f"HTTP floor (bare route, no middleware, no database, same wrk script): {floor_rate:,.0f} requests/s")
 print(f"target: >= 10,000 check-ins/s with p99 < 50 ms: {'met' if rate >= 10000 and p99 < 50 else 'NOT met'}")
 PY

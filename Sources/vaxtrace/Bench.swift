@@ -11,7 +11,7 @@ struct Bench: AsyncParsableCommand {
         abstract: "Benchmarks that print figures (never run as tests).",
         subcommands: [
             Registry.self, CampaignBench.self, CertificatesBench.self, TracingBench.self, ENBench.self,
-            DashboardsBench.self,
+            DashboardsBench.self, HTTPFloor.self,
         ]
     )
 
