@@ -50,7 +50,7 @@ enum OutboxPending {
             let slice = Array(ids[start..<min(start + 500, ids.count)])
             for row in try await sql.raw(
                 """
-                DELETE FROM outbox_pending WHERE consumer = \(bind: consumer) AND event_id \(RollupStore.oneOf(slice, on: sql))
+                DELETE FROM outbox_pending WHERE consumer = \(bind: consumer) AND event_id \(SQLValues.oneOf(slice, on: sql))
                 RETURNING event_id
                 """
             ).all() {

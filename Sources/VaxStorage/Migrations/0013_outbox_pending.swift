@@ -8,7 +8,7 @@
 /// events reads only what is pending, oldest first.
 ///
 /// The consumers: `rollups` takes every event; `certificates` takes `dose.recorded` and
-/// `dose.corrected` (`OutboxConsumer`). The statements below carry over what was pending before.
+/// `dose.corrected` (`OutboxPending.consumers`). The statements below carry over what was pending before.
 let m0013OutboxPending = Migration(
     name: "0013_outbox_pending",
     purpose:

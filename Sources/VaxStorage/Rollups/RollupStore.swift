@@ -52,14 +52,6 @@ public final class RollupStore: Sendable {
         return loaded
     }
 
-    /// `IN (…)`, one parameter per value, on SQLite; `= ANY(…)` with the values as one array parameter on
-    /// PostgreSQL, which would otherwise parse and plan hundreds of parameters in each of the maintainer's
-    /// reads.
-    static func oneOf(_ values: [String], on sql: any SQLDatabase) -> any SQLExpression {
-        if sql.dialect.name == "postgresql" { return "= ANY(\(bind: values))" as SQLQueryString }
-        return "IN \(SQLGroupExpression(values.map { SQLBind($0) as any SQLExpression }))" as SQLQueryString
-    }
-
     // MARK: Facts
 
     /// The facts of every record of these people, by (kind, source id).
@@ -70,7 +62,7 @@ public final class RollupStore: Sendable {
         person: String, facts: RollupFacts
     )] {
         guard !people.isEmpty else { return [:] }
-        let ids = Self.oneOf(people, on: sql)
+        let ids = SQLValues.oneOf(people, on: sql)
         var found: [SourceKey: (String, RollupFacts)] = [:]
         func address(_ row: any SQLRow) throws -> RollupAddress {
             RollupAddress(
@@ -354,21 +346,21 @@ public final class RollupStore: Sendable {
             }
         }
         if !registrations.isEmpty {
-            let ids = Self.oneOf(registrations, on: sql)
+            let ids = SQLValues.oneOf(registrations, on: sql)
             try await collect("SELECT person_id FROM registrations WHERE id \(ids)")
         }
         if !reports.isEmpty {
-            let ids = Self.oneOf(reports, on: sql)
+            let ids = SQLValues.oneOf(reports, on: sql)
             try await collect("SELECT person_id FROM aefi_reports WHERE id \(ids)")
         }
         if !accounts.isEmpty {
-            let ids = Self.oneOf(accounts, on: sql)
+            let ids = SQLValues.oneOf(accounts, on: sql)
             try await collect(
                 "SELECT p.id AS person_id FROM people p JOIN accounts a ON a.phone = p.phone WHERE a.id \(ids)"
             )
         }
         if !facilities.isEmpty {
-            let ids = Self.oneOf(facilities, on: sql)
+            let ids = SQLValues.oneOf(facilities, on: sql)
             try await collect("SELECT DISTINCT person_id FROM doses WHERE facility_id \(ids)")
         }
         return people
@@ -389,7 +381,7 @@ public final class RollupStore: Sendable {
     static func remembered(of people: [String], on sql: any SQLDatabase) async throws -> Set<[String]> {
         var rows: Set<[String]> = []
         for start in stride(from: 0, to: people.count, by: 500) {
-            let ids = oneOf(Array(people[start..<min(start + 500, people.count)]), on: sql)
+            let ids = SQLValues.oneOf(Array(people[start..<min(start + 500, people.count)]), on: sql)
             for row in try await sql.raw(
                 "SELECT source_kind, source_id, person_id, facts FROM rollup_sources WHERE person_id \(ids)"
             ).all() {
