@@ -1,3 +1,4 @@
+import CCryptoBoringSSL
 import Crypto
 import _CryptoExtras
 
@@ -89,46 +90,64 @@ public struct TemporaryExposureKey: Hashable, Sendable {
     }
 
     /// RPIK = HKDF-SHA256(TEK, salt: none, info: "EN-RPIK", 16 bytes).
-    public func rollingProximityIdentifierKey() -> SymmetricKey { Self.hkdf16(keyData, info: Self.rpikInfo) }
+    public func rollingProximityIdentifierKey() -> SymmetricKey {
+        Self.symmetricKey(Self.hkdf16(keyData, info: Self.rpikInfo))
+    }
 
     /// AEMK = HKDF-SHA256(TEK, salt: none, info: "EN-AEMK", 16 bytes).
-    public func associatedEncryptedMetadataKey() -> SymmetricKey { Self.hkdf16(keyData, info: Self.aemkInfo) }
+    public func associatedEncryptedMetadataKey() -> SymmetricKey {
+        Self.symmetricKey(Self.hkdf16(keyData, info: Self.aemkInfo))
+    }
 
     static let rpikInfo = Array("EN-RPIK".utf8) + [1]
     static let aemkInfo = Array("EN-AEMK".utf8) + [1]
 
-    /// HKDF-SHA256 with no salt and one expand block (RFC 5869; 16 ≤ 32 bytes):
+    static func symmetricKey(_ words: (UInt64, UInt64)) -> SymmetricKey {
+        withUnsafeBytes(of: words) { SymmetricKey(data: $0) }
+    }
+
+    /// HKDF-SHA256 with no salt and one expand block (RFC 5869; 16 ≤ 32 bytes), as the 16 bytes in memory order:
     /// PRK = HMAC(32 zero bytes, IKM), T(1) = HMAC(PRK, info ‖ 0x01), the first 16 bytes.
     ///
-    /// The HMACs are written out as SHA-256 hashes: on the matching path (one derivation per downloaded key)
-    /// the generic HMAC wrapper cost more than the hashing itself. The Extract's key is the constant zero
+    /// The HMACs are written out as SHA-256 hashes on BoringSSL's stack contexts (the one swift-crypto builds
+    /// on): on the matching path, one derivation per downloaded key, swift-crypto's HMAC and hash wrappers
+    /// allocated a context per hash and cost more than the hashing. The Extract's key is the constant zero
     /// salt, so its two keyed blocks are hashed once ahead (`extractInner`, `extractOuter`) and each key costs
     /// six SHA-256 compressions instead of eight.
-    static func hkdf16(_ inputKeyMaterial: [UInt8], info: [UInt8]) -> SymmetricKey {
-        // Extract: PRK = H((0 ⊕ opad) ‖ H((0 ⊕ ipad) ‖ IKM)).
-        var extractInner = Self.extractInner
-        inputKeyMaterial.withUnsafeBytes { extractInner.update(bufferPointer: $0) }
-        var extractOuter = Self.extractOuter
-        extractInner.finalize().withUnsafeBytes { extractOuter.update(bufferPointer: $0) }
-        let prk = extractOuter.finalize()
-        // Expand: T(1) = H((PRK ⊕ opad) ‖ H((PRK ⊕ ipad) ‖ info ‖ 0x01)), the 32-byte PRK padded to a block;
-        // each hash is one update over a stack buffer of the keyed block and what follows it.
+    static func hkdf16(_ inputKeyMaterial: [UInt8], info: [UInt8]) -> (UInt64, UInt64) {
         precondition(info.count <= 64)
-        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 16) { words in
-            let buffer = UnsafeMutableRawBufferPointer(words)
-            buffer.initializeMemory(as: UInt8.self, repeating: 0)
-            prk.withUnsafeBytes { buffer.copyMemory(from: $0) }
-            for index in 0..<8 { words[index] ^= 0x3636_3636_3636_3636 }
-            info.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[64...]).copyMemory(from: $0) }
-            var inner = SHA256()
-            inner.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<(64 + info.count)]))
-            let innerDigest = inner.finalize()
-            for index in 0..<8 { words[index] ^= 0x3636_3636_3636_3636 ^ 0x5C5C_5C5C_5C5C_5C5C }
-            innerDigest.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[64...]).copyMemory(from: $0) }
-            var outer = SHA256()
-            outer.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<96]))
-            return outer.finalize().withUnsafeBytes { SymmetricKey(data: UnsafeRawBufferPointer(rebasing: $0[0..<16])) }
-        }
+        var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        // Extract: PRK = H((0 ⊕ opad) ‖ H((0 ⊕ ipad) ‖ IKM)).
+        var context = Self.extractInner
+        inputKeyMaterial.withUnsafeBytes { _ = CCryptoBoringSSL_SHA256_Update(&context, $0.baseAddress, $0.count) }
+        withUnsafeMutableBytes(of: &digest) { finish(&context, into: $0) }
+        context = Self.extractOuter
+        withUnsafeBytes(of: digest) { _ = CCryptoBoringSSL_SHA256_Update(&context, $0.baseAddress, 32) }
+        withUnsafeMutableBytes(of: &digest) { finish(&context, into: $0) }
+        // Expand: T(1) = H((PRK ⊕ opad) ‖ H((PRK ⊕ ipad) ‖ info ‖ 0x01)), the 32-byte PRK padded to a block.
+        var keyed: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (
+            digest.0 ^ 0x3636_3636_3636_3636, digest.1 ^ 0x3636_3636_3636_3636,
+            digest.2 ^ 0x3636_3636_3636_3636, digest.3 ^ 0x3636_3636_3636_3636,
+            0x3636_3636_3636_3636, 0x3636_3636_3636_3636, 0x3636_3636_3636_3636, 0x3636_3636_3636_3636
+        )
+        _ = CCryptoBoringSSL_SHA256_Init(&context)
+        withUnsafeBytes(of: keyed) { _ = CCryptoBoringSSL_SHA256_Update(&context, $0.baseAddress, 64) }
+        info.withUnsafeBytes { _ = CCryptoBoringSSL_SHA256_Update(&context, $0.baseAddress, $0.count) }
+        withUnsafeMutableBytes(of: &digest) { finish(&context, into: $0) }
+        let flip: UInt64 = 0x3636_3636_3636_3636 ^ 0x5C5C_5C5C_5C5C_5C5C
+        keyed = (
+            keyed.0 ^ flip, keyed.1 ^ flip, keyed.2 ^ flip, keyed.3 ^ flip,
+            keyed.4 ^ flip, keyed.5 ^ flip, keyed.6 ^ flip, keyed.7 ^ flip
+        )
+        _ = CCryptoBoringSSL_SHA256_Init(&context)
+        withUnsafeBytes(of: keyed) { _ = CCryptoBoringSSL_SHA256_Update(&context, $0.baseAddress, 64) }
+        withUnsafeBytes(of: digest) { _ = CCryptoBoringSSL_SHA256_Update(&context, $0.baseAddress, 32) }
+        withUnsafeMutableBytes(of: &digest) { finish(&context, into: $0) }
+        return (digest.0, digest.1)
+    }
+
+    private static func finish(_ context: inout SHA256_CTX, into digest: UnsafeMutableRawBufferPointer) {
+        _ = CCryptoBoringSSL_SHA256_Final(digest.baseAddress!.assumingMemoryBound(to: UInt8.self), &context)
     }
 
     /// SHA-256 after the block (32 zero bytes ⊕ ipad), and after (32 zero bytes ⊕ opad): HMAC's keyed states
@@ -136,10 +155,13 @@ public struct TemporaryExposureKey: Hashable, Sendable {
     static let extractInner = keyedState(pad: 0x36)
     static let extractOuter = keyedState(pad: 0x5C)
 
-    private static func keyedState(pad: UInt8) -> SHA256 {
-        var hash = SHA256()
-        [UInt8](repeating: pad, count: 64).withUnsafeBytes { hash.update(bufferPointer: $0) }
-        return hash
+    private static func keyedState(pad: UInt8) -> SHA256_CTX {
+        var context = SHA256_CTX()
+        _ = CCryptoBoringSSL_SHA256_Init(&context)
+        [UInt8](repeating: pad, count: 64).withUnsafeBytes {
+            _ = CCryptoBoringSSL_SHA256_Update(&context, $0.baseAddress, 64)
+        }
+        return context
     }
 
     /// The rolling proximity identifier broadcast during `interval`.
@@ -150,6 +172,29 @@ public struct TemporaryExposureKey: Hashable, Sendable {
     /// All identifiers of this key, one per interval of `intervals`.
     public func rollingProximityIdentifiers() -> [RollingProximityIdentifier] {
         RollingProximityIdentifier.derive(key: rollingProximityIdentifierKey(), intervals: intervals)
+    }
+
+    /// Every identifier of every key of `keys` in order, with the key's position: what matching derives, without
+    /// the lookup. One cipher context and one scratch buffer serve all the keys; a key that cannot be matched
+    /// (not 16 bytes, a rolling period outside 1–144) is skipped.
+    public static func forEachIdentifier(
+        of keys: [TemporaryExposureKey],
+        _ body: (Int, RollingProximityIdentifier) -> Void
+    ) {
+        let cipher = BlockCipher()
+        var scratch = [UInt64](repeating: 0, count: 2 * RollingProximityIdentifier.blocksPerCall)
+        scratch.withUnsafeMutableBufferPointer { scratch in
+            for (position, key) in keys.enumerated() where SightingIndex.isMatchable(key) {
+                withUnsafeBytes(of: hkdf16(key.keyData, info: rpikInfo)) { rpik in
+                    RollingProximityIdentifier.forEach(
+                        key: rpik,
+                        intervals: key.intervals,
+                        cipher: cipher,
+                        scratch: scratch
+                    ) { body(position, $0) }
+                }
+            }
+        }
     }
 
     /// AEM = AES-128-CTR(AEMK, IV: RPI, metadata).
@@ -185,9 +230,6 @@ public struct RollingProximityIdentifier: Hashable, Sendable {
     }
 
     /// RPI_j = AES-128(RPIK, "EN-RPI" ‖ 0x000000000000 ‖ LE32(j)) for every j in `intervals`.
-    ///
-    /// One call to BoringSSL's CFB-128 decryption does the whole range with one key schedule: decrypting
-    /// the blocks PD_1…PD_n under the IV PD_0 yields P_i = PD_i ⊕ AES(PD_{i-1}), so AES(PD_{i-1}) = P_i ⊕ PD_i.
     public static func derive(key: SymmetricKey, intervals: Range<Int32>) -> [RollingProximityIdentifier] {
         var result = [RollingProximityIdentifier]()
         result.reserveCapacity(intervals.count)
@@ -196,78 +238,100 @@ public struct RollingProximityIdentifier: Hashable, Sendable {
     }
 
     /// Calls `body` with each identifier of `intervals` in order, without collecting them.
-    @inlinable
     public static func forEach(key: SymmetricKey, intervals: Range<Int32>, _ body: (RollingProximityIdentifier) -> Void)
     {
         var scratch = [UInt64](repeating: 0, count: 2 * min(intervals.count, Self.blocksPerCall))
-        scratch.withUnsafeMutableBufferPointer { forEach(key: key, intervals: intervals, scratch: $0, body) }
+        let cipher = BlockCipher()
+        key.withUnsafeBytes { key in
+            scratch.withUnsafeMutableBufferPointer {
+                forEach(key: key, intervals: intervals, cipher: cipher, scratch: $0, body)
+            }
+        }
     }
 
-    /// The most blocks one CFB call derives; a longer range (it does not occur: a key lasts 144 intervals)
-    /// goes in slices.
-    @usableFromInline
+    /// The most blocks one call derives; a longer range (it does not occur: a key lasts 144 intervals) goes in
+    /// slices.
     static let blocksPerCall = 1024
 
-    /// `forEach` with a caller's scratch buffer of two words per block (up to `blocksPerCall`), so that matching many keys
-    /// allocates it once.
-    @inlinable
+    /// `forEach` with a caller's cipher context and scratch buffer of two words per block (up to `blocksPerCall`),
+    /// so that matching many keys allocates them once.
     static func forEach(
-        key: SymmetricKey,
+        key: UnsafeRawBufferPointer,
         intervals: Range<Int32>,
+        cipher: borrowing BlockCipher,
         scratch words: UnsafeMutableBufferPointer<UInt64>,
         _ body: (RollingProximityIdentifier) -> Void
     ) {
         precondition(words.count >= 2 * min(intervals.count, Self.blocksPerCall))
-        let count = intervals.count
-        guard count > 0 else { return }
-        guard count <= Self.blocksPerCall else {
-            var start = intervals.lowerBound
-            while start < intervals.upperBound {
-                let end = min(intervals.upperBound, start + 144)
-                forEach(key: key, intervals: start..<end, scratch: words, body)
-                start = end
-            }
-            return
-        }
-        // Padded data as two little-endian words (both platforms GAEN runs on are little-endian):
-        // "EN-RPI" and two zero bytes, then four zero bytes and ENIN.
-        let prefix = Self.prefixWord
-        func second(_ interval: Int32) -> UInt64 { UInt64(UInt32(bitPattern: interval)) << 32 }
-        let start = intervals.lowerBound
-        let iv = withUnsafeBytes(of: (prefix.littleEndian, second(start).littleEndian)) {
-            try! AES._CFB.IV(ivBytes: $0)
-        }
-        // The ciphertext is PD_1 … PD_{n-1} and a zero block, so the last output is AES(PD_{n-1}) itself.
-        for index in 0..<(count - 1) {
-            words[2 * index] = prefix.littleEndian
-            words[2 * index + 1] = second(start &+ Int32(index + 1)).littleEndian
-        }
-        words[2 * count - 2] = 0
-        words[2 * count - 1] = 0
-        // The key is 16 bytes, so this cannot fail.
-        let ciphertext = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(words)[0..<(16 * count)])
-        let plain = try! AES._CFB.decrypt(ciphertext, using: key, iv: iv)
-        plain.withUnsafeBytes { plainBytes in
+        var start = intervals.lowerBound
+        while start < intervals.upperBound {
+            let count = Int(min(intervals.upperBound - start, Int32(Self.blocksPerCall)))
+            cipher.identifiers(key: key, from: start, count: count, into: words)
             for index in 0..<count {
-                let offset = 16 * index
-                let p0 = plainBytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-                let p1 = plainBytes.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self)
                 body(
                     RollingProximityIdentifier(
-                        high: UInt64(littleEndian: p0 ^ words[2 * index]),
-                        low: UInt64(littleEndian: p1 ^ words[2 * index + 1])
+                        high: UInt64(littleEndian: words[2 * index]),
+                        low: UInt64(littleEndian: words[2 * index + 1])
                     )
                 )
             }
+            start += Int32(count)
         }
     }
 
     /// "EN-RPI" and two zero bytes, read as a little-endian word.
-    @usableFromInline
     static let prefixWord: UInt64 = 0x0000_4950_522D_4E45
 
     static func crypt(_ data: [UInt8], key: SymmetricKey, rpi: RollingProximityIdentifier) -> [UInt8] {
         let nonce = try! AES._CTR.Nonce(nonceBytes: rpi.bytes)
         return Array(try! AES._CTR.encrypt(data, using: key, nonce: nonce))
+    }
+}
+
+/// AES-128 on many chosen blocks under one key schedule: BoringSSL's ECB through EVP (the library swift-crypto
+/// is built on, on every platform, iOS included). On x86-64 that is the pipelined AES-NI code with eight
+/// blocks in flight, about a third of the time of one block after another; elsewhere BoringSSL's block
+/// function. No mode of swift-crypto's own API encrypts chosen blocks in one call: the identifiers' interval
+/// number is little-endian, where CTR and GCM count big-endian.
+struct BlockCipher: ~Copyable {
+    let context: UnsafeMutablePointer<EVP_CIPHER_CTX>
+
+    init() {
+        context = CCryptoBoringSSL_EVP_CIPHER_CTX_new()
+        precondition(
+            CCryptoBoringSSL_EVP_EncryptInit_ex(context, CCryptoBoringSSL_EVP_aes_128_ecb(), nil, nil, nil) == 1
+        )
+    }
+
+    deinit { CCryptoBoringSSL_EVP_CIPHER_CTX_free(context) }
+
+    /// Writes the identifiers of the `count` intervals from `start` under `key` (16 bytes) into `words`, two
+    /// little-endian words each.
+    func identifiers(
+        key: UnsafeRawBufferPointer,
+        from start: Int32,
+        count: Int,
+        into words: UnsafeMutableBufferPointer<UInt64>
+    ) {
+        precondition(key.count == 16 && count >= 0 && words.count >= 2 * count)
+        // Padded data as two little-endian words (both platforms GAEN runs on are little-endian):
+        // "EN-RPI" and two zero bytes, then four zero bytes and ENIN.
+        let prefix = RollingProximityIdentifier.prefixWord.littleEndian
+        for index in 0..<count {
+            words[2 * index] = prefix
+            words[2 * index + 1] = (UInt64(UInt32(bitPattern: start &+ Int32(index))) << 32).littleEndian
+        }
+        let bytes = UnsafeMutableRawBufferPointer(words)
+        let blocks = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        var written: Int32 = 0
+        let keyed = CCryptoBoringSSL_EVP_EncryptInit_ex(
+            context,
+            nil,
+            nil,
+            key.baseAddress!.assumingMemoryBound(to: UInt8.self),
+            nil
+        )
+        let encrypted = CCryptoBoringSSL_EVP_EncryptUpdate(context, blocks, &written, blocks, Int32(16 * count))
+        precondition(keyed == 1 && encrypted == 1 && written == Int32(16 * count))
     }
 }

@@ -69,9 +69,11 @@ public struct SightingIndex: Sendable {
     /// Matches many keys; the result is grouped by key in the order given.
     public func matches(for keys: [TemporaryExposureKey]) -> [KeyMatch] {
         var found: [KeyMatch] = []
-        withScratch { scratch in
+        withScratch { scratch, cipher in
             for key in keys {
-                forEachMatch(key: key, scratch: scratch) { found.append(KeyMatch(key: key, sighting: sightings[$0])) }
+                forEachMatch(key: key, cipher: cipher, scratch: scratch) {
+                    found.append(KeyMatch(key: key, sighting: sightings[$0]))
+                }
             }
         }
         return found
@@ -80,18 +82,19 @@ public struct SightingIndex: Sendable {
     /// Counts matches without collecting them (the benchmark's inner loop).
     public func countMatches(for keys: [TemporaryExposureKey]) -> Int {
         var count = 0
-        withScratch { scratch in
+        withScratch { scratch, cipher in
             for key in keys {
-                forEachMatch(key: key, scratch: scratch) { _ in count += 1 }
+                forEachMatch(key: key, cipher: cipher, scratch: scratch) { _ in count += 1 }
             }
         }
         return count
     }
 
-    /// One scratch buffer for the identifiers of many keys.
-    private func withScratch(_ body: (UnsafeMutableBufferPointer<UInt64>) -> Void) {
+    /// One scratch buffer and one cipher context for the identifiers of many keys.
+    private func withScratch(_ body: (UnsafeMutableBufferPointer<UInt64>, borrowing BlockCipher) -> Void) {
         var scratch = [UInt64](repeating: 0, count: 2 * RollingProximityIdentifier.blocksPerCall)
-        scratch.withUnsafeMutableBufferPointer { body($0) }
+        let cipher = BlockCipher()
+        scratch.withUnsafeMutableBufferPointer { body($0, cipher) }
     }
 
     /// Whether a downloaded key can be matched at all: 16 bytes, a rolling period of 1–144 and a start far from
@@ -104,6 +107,7 @@ public struct SightingIndex: Sendable {
     @inline(__always)
     private func forEachMatch(
         key: TemporaryExposureKey,
+        cipher: borrowing BlockCipher,
         scratch: UnsafeMutableBufferPointer<UInt64>,
         _ body: (Int) -> Void
     ) {
@@ -111,15 +115,22 @@ public struct SightingIndex: Sendable {
         let earliest = key.rollingStartIntervalNumber - ExposureNotification.driftIntervals
         let latest = key.rollingStartIntervalNumber + key.rollingPeriod + ExposureNotification.driftIntervals
         let shift = UInt64(64 - filterBits)
+        let rpik = TemporaryExposureKey.hkdf16(key.keyData, info: TemporaryExposureKey.rpikInfo)
         filter.withUnsafeBufferPointer { filter in
-            let rpik = key.rollingProximityIdentifierKey()
-            RollingProximityIdentifier.forEach(key: rpik, intervals: key.intervals, scratch: scratch) { rpi in
-                // Masking shifts: the filter test is the whole cost of an identifier nobody heard.
-                let bit = Int(truncatingIfNeeded: rpi.high &>> shift)
-                guard filter[bit &>> 6] & (1 &<< UInt64(truncatingIfNeeded: bit)) != 0 else { return }
-                let second = Int(truncatingIfNeeded: rpi.low &>> shift)
-                guard filter[second &>> 6] & (1 &<< UInt64(truncatingIfNeeded: second)) != 0 else { return }
-                lookUp(rpi, earliest: earliest, latest: latest, body)
+            withUnsafeBytes(of: rpik) { rpik in
+                RollingProximityIdentifier.forEach(
+                    key: rpik,
+                    intervals: key.intervals,
+                    cipher: cipher,
+                    scratch: scratch
+                ) { rpi in
+                    // Masking shifts: the filter test is the whole cost of an identifier nobody heard.
+                    let bit = Int(truncatingIfNeeded: rpi.high &>> shift)
+                    guard filter[bit &>> 6] & (1 &<< UInt64(truncatingIfNeeded: bit)) != 0 else { return }
+                    let second = Int(truncatingIfNeeded: rpi.low &>> shift)
+                    guard filter[second &>> 6] & (1 &<< UInt64(truncatingIfNeeded: second)) != 0 else { return }
+                    lookUp(rpi, earliest: earliest, latest: latest, body)
+                }
             }
         }
     }

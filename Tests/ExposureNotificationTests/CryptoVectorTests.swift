@@ -176,6 +176,26 @@ func hex(_ bytes: [UInt8]) -> String {
         #expect(Set(index.matches(for: keys).map(\.sighting.rpi)).count == expected)
     }
 
+    /// The batch derivation (one cipher context re-keyed per key) gives each key's own identifiers in order, for
+    /// periods of 1 to 144, and skips a key that cannot be matched.
+    @Test func batchDerivationAgreesWithEachKeyAlone() {
+        var generator = SystemRandomNumberGenerator()
+        let keys = [1, 144, 0, 37, 144].enumerated().map { number, period in
+            TemporaryExposureKey(
+                keyData: (0..<(number == 2 ? 15 : 16)).map { _ in UInt8.random(in: 0...255, using: &generator) },
+                rollingStartIntervalNumber: 2_650_000 + Int32(number) * 144 + 255,
+                rollingPeriod: Int32(max(period, 1))
+            )
+        }
+        var derived: [Int: [RollingProximityIdentifier]] = [:]
+        TemporaryExposureKey.forEachIdentifier(of: keys) { derived[$0, default: []].append($1) }
+        #expect(derived.keys.sorted() == [0, 1, 3, 4])
+        for position in [0, 1, 3, 4] {
+            #expect(derived[position] == keys[position].rollingProximityIdentifiers())
+            #expect(derived[position]?.count == Int(keys[position].rollingPeriod))
+        }
+    }
+
     /// A sighting matches a diagnosis key within the key's validity widened by exactly two hours each side.
     @Test func matchingAllowsTwoHoursOfClockDriftAndNoMore() {
         let start: Int32 = 2_650_000 - 2_650_000 % 144
