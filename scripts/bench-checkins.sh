@@ -7,6 +7,16 @@
 #      Hummingbird route (no middleware, no database): what the HTTP stack alone allows on this machine.
 # Run it with `make bench` or: PG_DURABLE=1 scripts/with-postgres.sh scripts/bench-checkins.sh
 set -euo pipefail
+# CPU time in clock ticks of the given processes (all their threads), and of every PostgreSQL process.
+cpu_ticks() { for p in "$@"; do awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || true; done | awk '{s += $1} END {print s + 0}'; }
+postgres_ticks() { cpu_ticks $(pgrep -x postgres || true); }
+# Runs a command, then prints the CPU seconds it used (for wrk).
+with_cpu() { python3 -c 'import resource, subprocess, sys
+code = subprocess.call(sys.argv[1:])
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(f"cpu-seconds {usage.ru_utime + usage.ru_stime:.3f}")
+sys.exit(code)' "$@"; }
+ticks_per_second=$(getconf CLK_TCK)
 duration=${DURATION:-60}
 floor_duration=${FLOOR_DURATION:-20}
 venues=${VENUES:-200}
@@ -88,7 +98,10 @@ end
 PY
 before=$(psql -qtA "$TEST_POSTGRES_URL" -c "SET search_path=$schema; SELECT count(*) FROM checkins WHERE venue_id <> '00000000-0000-7000-8000-000000000001'" | tail -1)
 echo "wrk: POST /api/v1/checkins, $connections connections, ${duration}s"
-wrk -t2 -c "$connections" -d "${duration}s" --latency -s "$work/checkin.lua" "http://127.0.0.1:$port" >"$work/wrk.txt" 2>&1 || { cat "$work/wrk.txt"; exit 1; }
+server_before=$(cpu_ticks "$server"); postgres_before=$(postgres_ticks)
+with_cpu wrk -t2 -c "$connections" -d "${duration}s" --latency -s "$work/checkin.lua" "http://127.0.0.1:$port" >"$work/wrk.txt" 2>&1 || { cat "$work/wrk.txt"; exit 1; }
+server_ticks=$(( $(cpu_ticks "$server") - server_before )); postgres_ticks=$(( $(postgres_ticks) - postgres_before ))
+wrk_cpu=$(awk '/^cpu-seconds/ {print $2}' "$work/wrk.txt")
 after=$(psql -qtA "$TEST_POSTGRES_URL" -c "SET search_path=$schema; SELECT count(*) FROM checkins WHERE venue_id <> '00000000-0000-7000-8000-000000000001'" | tail -1)
 grep -E "Requests/sec|Latency|99%|wrk-summary" "$work/wrk.txt"
 rate=$(awk '/^Requests\/sec:/ {print $2}' "$work/wrk.txt")
@@ -104,14 +117,27 @@ floor=$!
 trap 'kill -TERM $floor 2>/dev/null; wait $floor 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -fs -X POST -d '{}' "http://127.0.0.1:$floor_port/api/v1/checkins" >/dev/null 2>&1 && break; sleep 0.1; done
 echo "wrk: the same script against a bare route (bench http-floor), $connections connections, ${floor_duration}s"
-wrk -t2 -c "$connections" -d "${floor_duration}s" --latency -s "$work/checkin.lua" "http://127.0.0.1:$floor_port" >"$work/floor.txt" 2>&1 || { cat "$work/floor.txt"; exit 1; }
+floor_before=$(cpu_ticks "$floor")
+with_cpu wrk -t2 -c "$connections" -d "${floor_duration}s" --latency -s "$work/checkin.lua" "http://127.0.0.1:$floor_port" >"$work/floor.txt" 2>&1 || { cat "$work/floor.txt"; exit 1; }
+floor_ticks=$(( $(cpu_ticks "$floor") - floor_before ))
+floor_wrk_cpu=$(awk '/^cpu-seconds/ {print $2}' "$work/floor.txt")
 grep -E "Requests/sec|wrk-summary" "$work/floor.txt"
 floor_rate=$(awk '/^Requests\/sec:/ {print $2}' "$work/floor.txt")
-python3 - "$rate" "$p99" "$insert_rate" "$stored" "$duration" "$non2xx" "$floor_rate" <<'PY'
+python3 - "$rate" "$p99" "$insert_rate" "$stored" "$duration" "$non2xx" "$floor_rate" "$server_ticks" "$postgres_ticks" "$wrk_cpu" \
+  "$floor_ticks" "$floor_wrk_cpu" "$ticks_per_second" "$floor_duration" <<'PY'
 import sys
-rate, p99, insert_rate, stored, duration, non2xx, floor_rate = map(float, sys.argv[1:])
+(rate, p99, insert_rate, stored, duration, non2xx, floor_rate, server_ticks, postgres_ticks, wrk_cpu, floor_ticks,
+ floor_wrk_cpu, hz, floor_duration) = map(float, sys.argv[1:])
 print(f"check-ins: {rate:,.0f}/s over HTTP (rows stored {stored:,.0f} = {stored / duration:,.0f}/s; non-2xx {non2xx:.0f}), "
       f"p99 {p99:.2f} ms; pgbench single-row INSERT {insert_rate:,.0f}/s; ratio {rate / insert_rate:.2f}")
 print(f"HTTP floor (bare route, no middleware, no database, same wrk script): {floor_rate:,.0f} requests/s")
+# CPU per request: what the two cores must fit 10,000 times a second (200 µs each, all processes together).
+requests = rate * duration
+floor_requests = floor_rate * floor_duration
+us = lambda seconds, count: seconds / count * 1e6 if count else float("nan")
+server_us, postgres_us, wrk_us = us(server_ticks / hz, requests), us(postgres_ticks / hz, requests), us(wrk_cpu, requests)
+print(f"CPU per check-in: server {server_us:.0f} µs, PostgreSQL {postgres_us:.0f} µs, wrk {wrk_us:.0f} µs, "
+      f"in all {server_us + postgres_us + wrk_us:.0f} µs (10,000/s on 2 cores allows 200 µs)")
+print(f"CPU per request at the floor: server {us(floor_ticks / hz, floor_requests):.0f} µs, wrk {us(floor_wrk_cpu, floor_requests):.0f} µs")
 print(f"target: >= 10,000 check-ins/s with p99 < 50 ms: {'met' if rate >= 10000 and p99 < 50 else 'NOT met'}")
 PY

@@ -81,17 +81,27 @@ public enum VenueToken {
     }
 
     /// The token inside a scanned text: the fragment of a check-in URL, or the bare token.
+    ///
+    /// Read byte by byte (UTF-8): the separators are ASCII, and the character-level search showed in the
+    /// check-in profile.
     public static func token(in text: String) -> Substring {
         let trimmed = trimmed(text)
-        if let hash = trimmed.firstIndex(of: "#"), trimmed[..<hash].hasSuffix(checkInPath) {
-            return trimmed[trimmed.index(after: hash)...]
-        }
-        return trimmed
+        let bytes = trimmed.utf8
+        guard let hash = bytes.firstIndex(of: UInt8(ascii: "#")) else { return trimmed }
+        let path = checkInPath.utf8
+        let before = bytes[..<hash]
+        guard before.count >= path.count, before.suffix(path.count).elementsEqual(path) else { return trimmed }
+        return trimmed[bytes.index(after: hash)...]
     }
 
     /// `text` without leading and trailing white space (by hand: Foundation's trimming showed in the
-    /// check-in profile).
+    /// check-in profile); text that starts and ends with a printable ASCII character is returned as it is.
     public static func trimmed(_ text: String) -> Substring {
+        if let first = text.utf8.first, let last = text.utf8.last, (0x21..<0x7F).contains(first),
+            (0x21..<0x7F).contains(last)
+        {
+            return Substring(text)
+        }
         var trimmed = Substring(text)
         while let first = trimmed.unicodeScalars.first, first.properties.isWhitespace { trimmed.removeFirst() }
         while let last = trimmed.unicodeScalars.last, last.properties.isWhitespace { trimmed.removeLast() }

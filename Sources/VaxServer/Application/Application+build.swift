@@ -203,6 +203,8 @@ public func buildApplication(
             clock: clock
         )
     )
+    // Venue QR check-ins skip the OpenAPI layer (the routes below, added after it, pass through it first).
+    router.add(middleware: CheckInRoute(checkIns: handler.checkIns))
     try handler.registerHandlers(on: router, middlewares: [PolicyMiddleware(identity: identity)])
     // The web pages call the same operations in process, through the same policy.
     let apiRouter = Router(context: VaxRequestContext.self)

@@ -100,7 +100,7 @@ public struct IdentityService: Sendable {
         case .failure(let error): throw AppError.invalidField("phone", error.message, code: error.code)
         }
         let now = clock.now()
-        if let wait = await limiter.hit(
+        if let wait = limiter.hit(
             "otp-ip:\(address)",
             limit: settings.codesPerAddressPerHour,
             per: 3600,
@@ -975,14 +975,14 @@ public struct IdentityService: Sendable {
     /// Audits the use of a revoked or expired credential, once a minute per credential at most (a client
     /// retrying in a loop must not flood the chain).
     private func recordRejection(_ credential: String, _ entry: AuditEntry) async throws {
-        guard await limiter.hit("rejected:\(credential)", limit: 1, per: 60) == nil else { return }
+        guard limiter.hit("rejected:\(credential)", limit: 1, per: 60) == nil else { return }
         try await record(entry)
     }
 
     /// Audits a refused request of a signed-in caller.
     public func recordDenial(of principal: Principal, operation: String, requestID: String) async throws {
         // Once a minute per caller and operation: a client retrying in a loop must not flood the chain.
-        guard await limiter.hit("denied:\(principal.subject):\(operation)", limit: 1, per: 60) == nil else { return }
+        guard limiter.hit("denied:\(principal.subject):\(operation)", limit: 1, per: 60) == nil else { return }
         try await record(
             audit(
                 "access.denied",

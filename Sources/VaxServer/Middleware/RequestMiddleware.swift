@@ -313,7 +313,7 @@ struct RateLimitMiddleware<Context: RequestContext>: RouterMiddleware {
             } else {
                 ("public:\(call.clientAddress)", limits.publicPerMinute)
             }
-        if let wait = await limiter.hit(key, limit: limit, per: 60) {
+        if let wait = limiter.hit(key, limit: limit, per: 60) {
             throw AppError.tooManyRequests("Too many requests; wait \(wait) seconds.", wait)
         }
         return try await next(request, context)

@@ -340,7 +340,7 @@ public struct PersonRegistry: Sendable {
     }
 
     private func auditDenial(of person: Person.ID, by actor: Actor) async throws {
-        guard await denials.hit("\(actor.principal.subject):\(person)", limit: 1, per: 60) == nil else { return }
+        guard denials.hit("\(actor.principal.subject):\(person)", limit: 1, per: 60) == nil else { return }
         try await audit.record([entry("access.denied", about: person, by: actor, at: clock.now())])
     }
 

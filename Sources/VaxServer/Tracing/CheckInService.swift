@@ -237,7 +237,7 @@ public struct CheckInService: Sendable {
     ) async throws -> Receipt {
         let key = visitor.personID?.description ?? visitor.phone ?? "venue:\(venue.id.lower)"
         if visitor.personID != nil || visitor.phone != nil,
-            let wait = await limiter.hit("checkin:\(key)", limit: settings.checkInsPerHour, per: 3600, now: clock.now())
+            let wait = limiter.hit("checkin:\(key)", limit: settings.checkInsPerHour, per: 3600, now: clock.now())
         {
             throw AppError.tooManyRequests("Too many check-ins from this phone; wait \(wait) seconds.", wait)
         }

@@ -185,9 +185,42 @@ public struct TracingStore: Sendable {
     }
 
     static func insert(_ checkIns: [CheckIn], on sql: any SQLDatabase) async throws {
+        guard !checkIns.isEmpty else { return }
+        if sql.dialect.name == "postgresql" {
+            try await sql.raw(unnestInsert(checkIns)).run()
+            return
+        }
         var batch = WriteBatch()
         batch.insert(into: "checkins", columns: checkInColumns, rows: checkIns.map(values))
         _ = try await batch.run(on: sql)
+    }
+
+    /// PostgreSQL: the rows as eleven array parameters, one per column, whatever their number: one short
+    /// statement to parse and eleven values to bind, where a multi-row `VALUES` has eleven per row (group
+    /// commit writes hundreds at once, and their binding and parsing showed in the check-in profile). Arrays
+    /// of optionals take PostgresKit's slow encoding path, so a missing value travels as '' or -1, which no
+    /// real value can be (ids, phones and hashes are never empty, times are after 1970).
+    static func unnestInsert(_ checkIns: [CheckIn]) -> SQLQueryString {
+        let ids = checkIns.map { $0.id.lower }
+        let days = checkIns.map { CheckIn.day(of: $0.arrivedAt) }
+        let venues = checkIns.map { $0.venueID.lower }
+        let people = checkIns.map { $0.personID?.description ?? "" }
+        let phones = checkIns.map { $0.phone ?? "" }
+        let names = checkIns.map(\.name)
+        let methods = checkIns.map(\.method.rawValue)
+        let arrivals = checkIns.map { $0.arrivedAt.millisecondsSince1970 }
+        let departures = checkIns.map { $0.leftAt?.millisecondsSince1970 ?? -1 }
+        let stays = checkIns.map { $0.stayUntil.millisecondsSince1970 }
+        let hashes = checkIns.map { $0.checkoutHash ?? "" }
+        return """
+            INSERT INTO checkins (\(unsafeRaw: checkInColumns.joined(separator: ", ")))
+            SELECT id, day, venue_id, NULLIF(person_id, ''), NULLIF(phone, ''), name, method, arrived_at,
+                   NULLIF(left_at, -1), stay_until, NULLIF(checkout_hash, '')
+            FROM unnest(\(bind: ids)::text[], \(bind: days)::integer[], \(bind: venues)::text[], \(bind: people)::text[],
+                        \(bind: phones)::text[], \(bind: names)::text[], \(bind: methods)::text[], \(bind: arrivals)::bigint[],
+                        \(bind: departures)::bigint[], \(bind: stays)::bigint[], \(bind: hashes)::text[])
+                AS t(id, day, venue_id, person_id, phone, name, method, arrived_at, left_at, stay_until, checkout_hash)
+            """
     }
 
     static func values(_ c: CheckIn) -> [any SQLExpression] {
