@@ -103,7 +103,7 @@ with_cpu wrk -t2 -c "$connections" -d "${duration}s" --latency -s "$work/checkin
 server_ticks=$(( $(cpu_ticks "$server") - server_before )); postgres_ticks=$(( $(postgres_ticks) - postgres_before ))
 wrk_cpu=$(awk '/^cpu-seconds/ {print $2}' "$work/wrk.txt")
 after=$(psql -qtA "$TEST_POSTGRES_URL" -c "SET search_path=$schema; SELECT count(*) FROM checkins WHERE venue_id <> '00000000-0000-7000-8000-000000000001'" | tail -1)
-grep -E "Requests/sec|Latency|99%|wrk-summary" "$work/wrk.txt"
+grep -E "Requests/sec|Latency|50%|75%|90%|99%|wrk-summary" "$work/wrk.txt"
 rate=$(awk '/^Requests\/sec:/ {print $2}' "$work/wrk.txt")
 p99=$(sed -n 's/.*p99=\([0-9.]*\).*/\1/p' "$work/wrk.txt")
 non2xx=$(sed -n 's/.*non2xx=\([0-9]*\).*/\1/p' "$work/wrk.txt")
