@@ -229,7 +229,8 @@ public struct RollingProximityIdentifier: Hashable, Sendable {
         withUnsafeBytes(of: (high, low)) { Array($0) }
     }
 
-    /// RPI_j = AES-128(RPIK, "EN-RPI" ‖ 0x000000000000 ‖ LE32(j)) for every j in `intervals`.
+    /// RPI_j = AES-128(RPIK, "EN-RPI" ‖ 0x000000000000 ‖ LE32(j)) for every j in `intervals`; `key` is the 16-byte
+    /// RPIK (`rollingProximityIdentifierKey()`), and any other size stops the program.
     public static func derive(key: SymmetricKey, intervals: Range<Int32>) -> [RollingProximityIdentifier] {
         var result = [RollingProximityIdentifier]()
         result.reserveCapacity(intervals.count)

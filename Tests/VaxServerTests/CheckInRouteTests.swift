@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import NIOCore
 import Testing
 import VaxStorage
@@ -30,9 +31,35 @@ import VaxTestSupport
         ] {
             #expect(Self.strings(text) == nil, "\(text)")
         }
+        // A declaration given as a string is read, but not taken as a plain scan.
+        #expect(
+            CheckInRoute<VaxRequestContext>.Body(json: ByteBuffer(string: #"{"token":"t","declaration":"yes"}"#)) == nil
+        )
+        #expect(
+            CheckInRoute<VaxRequestContext>.Body(json: ByteBuffer(string: #"{"token":"t","extra":"x"}"#))?.token == "t"
+        )
         #expect(
             FlatJSON.strings(ByteBuffer(bytes: Array(#"{"token":""#.utf8) + [0xC3, 0x28] + Array(#""}"#.utf8))) == nil
         )
+    }
+
+    /// Only a JSON body with JSON acceptable takes the hand-written path.
+    @Test func theRouteTakesJSONOnly() {
+        func takes(_ type: String?, _ accept: [String]) -> Bool {
+            var headers = HTTPFields()
+            if let type { headers[.contentType] = type }
+            for value in accept { headers.append(HTTPField(name: .accept, value: value)) }
+            return CheckInRoute<VaxRequestContext>.isJSON(headers)
+        }
+        #expect(takes("application/json", []))
+        #expect(takes("Application/JSON; charset=utf-8", ["*/*"]))
+        #expect(takes("application/json", ["application/json, text/plain, */*"]))
+        #expect(takes("application/json", ["text/html", "application/*;q=0.5"]))
+        #expect(!takes(nil, []))
+        #expect(!takes("text/plain", []))
+        #expect(!takes("application/jsonl", []))
+        #expect(!takes("application/json", ["application/json-seq"]))
+        #expect(!takes("application/json", ["text/html;x=application/json"]))
     }
 
     @Test func theWriterQuotesAsJSONAndDatesAsTheGeneratedEncoder() throws {

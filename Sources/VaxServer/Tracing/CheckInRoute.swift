@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import VaxDomain
 
 /// `POST /api/v1/checkins` without the OpenAPI layer, for the venue QR scans that make most of a busy
 /// server's requests (issue #6): the body is read into a small struct and the receipt written out by hand,
@@ -28,7 +29,9 @@ struct CheckInRoute<Context: RequestContext>: RouterMiddleware {
         /// declaration, a null, an escape this reader leaves to the generated decoder), which then takes the
         /// generated path.
         init?(json buffer: ByteBuffer) {
-            guard let members = FlatJSON.strings(buffer), let token = members["token"] else { return nil }
+            // A declaration given as a string is the generated decoder's to refuse.
+            guard let members = FlatJSON.strings(buffer), let token = members["token"], members["declaration"] == nil
+            else { return nil }
             self.token = token
             name = members["name"]
             phone = members["phone"]
@@ -65,13 +68,19 @@ struct CheckInRoute<Context: RequestContext>: RouterMiddleware {
         )
     }
 
-    /// A JSON body, and an answer in JSON acceptable.
+    /// A JSON body, and an answer in JSON acceptable: no `Accept`, or one of its media ranges is
+    /// `application/json`, `application/*` or `*/*` (parameters aside).
     static func isJSON(_ headers: HTTPFields) -> Bool {
         guard let type = headers[.contentType]?.lowercased(),
             type == "application/json" || type.hasPrefix("application/json;")
         else { return false }
-        guard let accept = headers[.accept] else { return true }
-        return accept.contains("application/json") || accept.contains("*/*")
+        let accepted = headers[values: .accept].flatMap { $0.split(separator: ",") }
+        return accepted.isEmpty
+            || accepted.contains { range in
+                let type = range.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false)[0]
+                    .trimmingCharacters(in: .whitespaces).lowercased()
+                return type == "application/json" || type == "application/*" || type == "*/*"
+            }
     }
 
     /// The `CheckInReceipt` of the OpenAPI document (no declaration on this path), dates as the generated
@@ -94,19 +103,11 @@ struct CheckInRoute<Context: RequestContext>: RouterMiddleware {
         let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
         let seconds = Int64((milliseconds / 1000).rounded(.down))
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let inDay = seconds - days * 86_400
-        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-        let shifted = days + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(year)-\(two(month))-\(two(day))T\(two(inDay / 3600)):\(two(inDay / 60 % 60)):\(two(inDay % 60))Z"
+        let inDay = Int(seconds - days * 86_400)
+        let civil = LocalDate(daysSinceEpoch: Int(days))
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return
+            "\(civil.year)-\(two(civil.month))-\(two(civil.day))T\(two(inDay / 3600)):\(two(inDay / 60 % 60)):\(two(inDay % 60))Z"
     }
 }
 
