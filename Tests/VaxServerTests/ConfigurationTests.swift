@@ -60,6 +60,7 @@ import VaxTestSupport
             ("en.region", "vn", "EN_REGION"),
             ("en.export.dir", "", "EN_EXPORT_DIR"),
             ("en.export.min.keys", -1, "EN_EXPORT_MIN_KEYS"),
+            ("rollup.interval.seconds", 0, "ROLLUP_INTERVAL_SECONDS"),
         ]
         for (key, value, name) in cases {
             #expect(throws: ConfigurationError.self) { try configuration([key: value]) }

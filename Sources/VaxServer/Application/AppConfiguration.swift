@@ -50,6 +50,8 @@ public struct AppConfiguration: Sendable {
     public var tracing: TracingSettings
     /// The Exposure Notification key server (`EN_REGION`, `EN_EXPORT_DIR`, `EN_EXPORT_MIN_KEYS`).
     public var keyServer: KeyServerSettings
+    /// How often the dashboards' rollup maintainer looks for new events (`ROLLUP_INTERVAL_SECONDS`).
+    public var rollupInterval: Duration
 
     /// The default database: an SQLite file under `./var/`.
     public static let defaultDatabaseURL = "sqlite://var/vaxtrace.sqlite"
@@ -185,6 +187,12 @@ public struct AppConfiguration: Sendable {
         guard (0...100_000).contains(keyServer.minimumKeysPerFile) else {
             throw ConfigurationError(key: "EN_EXPORT_MIN_KEYS", reason: "0 to 100000 keys")
         }
+
+        let rollupSeconds = reader.int(forKey: "rollup.interval.seconds", default: 5)
+        guard (1...86_400).contains(rollupSeconds) else {
+            throw ConfigurationError(key: "ROLLUP_INTERVAL_SECONDS", reason: "1 to 86400 seconds")
+        }
+        rollupInterval = .seconds(rollupSeconds)
 
         certificates = CertificateSettings()
         certificates.validityMonths = reader.int(forKey: "cert.validity.months", default: 12)

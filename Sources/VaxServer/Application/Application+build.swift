@@ -241,6 +241,7 @@ public func buildApplication(
                 rollups: rollups,
                 database: database,
                 migrations: migrations,
+                interval: configuration.rollupInterval,
                 clock: clock,
                 logger: logger
             ),
