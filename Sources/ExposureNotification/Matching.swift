@@ -69,32 +69,15 @@ public struct SightingIndex: Sendable {
     /// Matches many keys; the result is grouped by key in the order given.
     public func matches(for keys: [TemporaryExposureKey]) -> [KeyMatch] {
         var found: [KeyMatch] = []
-        withScratch { scratch, cipher in
-            for key in keys {
-                forEachMatch(key: key, cipher: cipher, scratch: scratch) {
-                    found.append(KeyMatch(key: key, sighting: sightings[$0]))
-                }
-            }
-        }
+        forEachMatch(keys) { key, sighting in found.append(KeyMatch(key: keys[key], sighting: sightings[sighting])) }
         return found
     }
 
     /// Counts matches without collecting them (the benchmark's inner loop).
     public func countMatches(for keys: [TemporaryExposureKey]) -> Int {
         var count = 0
-        withScratch { scratch, cipher in
-            for key in keys {
-                forEachMatch(key: key, cipher: cipher, scratch: scratch) { _ in count += 1 }
-            }
-        }
+        forEachMatch(keys) { _, _ in count += 1 }
         return count
-    }
-
-    /// One scratch buffer and one cipher context for the identifiers of many keys.
-    private func withScratch(_ body: (UnsafeMutableBufferPointer<UInt64>, borrowing BlockCipher) -> Void) {
-        var scratch = [UInt64](repeating: 0, count: 2 * RollingProximityIdentifier.blocksPerCall)
-        let cipher = BlockCipher()
-        scratch.withUnsafeMutableBufferPointer { body($0, cipher) }
     }
 
     /// Whether a downloaded key can be matched at all: 16 bytes, a rolling period of 1–144 and a start far from
@@ -104,33 +87,22 @@ public struct SightingIndex: Sendable {
             && key.rollingStartIntervalNumber > Int32.min / 2 && key.rollingStartIntervalNumber < Int32.max / 2
     }
 
+    /// Calls `body` with the positions of the key and of the sighting of every match, keys in order: each key's
+    /// identifiers come from `TemporaryExposureKey.forEachIdentifier` (malformed keys skipped there).
     @inline(__always)
-    private func forEachMatch(
-        key: TemporaryExposureKey,
-        cipher: borrowing BlockCipher,
-        scratch: UnsafeMutableBufferPointer<UInt64>,
-        _ body: (Int) -> Void
-    ) {
-        guard Self.isMatchable(key) else { return }
-        let earliest = key.rollingStartIntervalNumber - ExposureNotification.driftIntervals
-        let latest = key.rollingStartIntervalNumber + key.rollingPeriod + ExposureNotification.driftIntervals
+    private func forEachMatch(_ keys: [TemporaryExposureKey], _ body: (Int, Int) -> Void) {
         let shift = UInt64(64 - filterBits)
-        let rpik = TemporaryExposureKey.hkdf16(key.keyData, info: TemporaryExposureKey.rpikInfo)
         filter.withUnsafeBufferPointer { filter in
-            withUnsafeBytes(of: rpik) { rpik in
-                RollingProximityIdentifier.forEach(
-                    key: rpik,
-                    intervals: key.intervals,
-                    cipher: cipher,
-                    scratch: scratch
-                ) { rpi in
-                    // Masking shifts: the filter test is the whole cost of an identifier nobody heard.
-                    let bit = Int(truncatingIfNeeded: rpi.high &>> shift)
-                    guard filter[bit &>> 6] & (1 &<< UInt64(truncatingIfNeeded: bit)) != 0 else { return }
-                    let second = Int(truncatingIfNeeded: rpi.low &>> shift)
-                    guard filter[second &>> 6] & (1 &<< UInt64(truncatingIfNeeded: second)) != 0 else { return }
-                    lookUp(rpi, earliest: earliest, latest: latest, body)
-                }
+            TemporaryExposureKey.forEachIdentifier(of: keys) { position, rpi in
+                // Masking shifts: the filter test is the whole cost of an identifier nobody heard.
+                let bit = Int(truncatingIfNeeded: rpi.high &>> shift)
+                guard filter[bit &>> 6] & (1 &<< UInt64(truncatingIfNeeded: bit)) != 0 else { return }
+                let second = Int(truncatingIfNeeded: rpi.low &>> shift)
+                guard filter[second &>> 6] & (1 &<< UInt64(truncatingIfNeeded: second)) != 0 else { return }
+                let key = keys[position]
+                let earliest = key.rollingStartIntervalNumber - ExposureNotification.driftIntervals
+                let latest = key.rollingStartIntervalNumber + key.rollingPeriod + ExposureNotification.driftIntervals
+                lookUp(rpi, earliest: earliest, latest: latest) { body(position, $0) }
             }
         }
     }

@@ -191,14 +191,14 @@ enum FlatJSON {
         mutating func string() -> String? {
             guard take(UInt8(ascii: "\"")) else { return nil }
             var start = position
+            // What came before the last escape, unescaped; empty when there was none.
             var unescaped: [UInt8] = []
-            var escaped = false
             while position < bytes.count {
                 let byte = bytes[position]
                 if byte == UInt8(ascii: "\"") {
                     let tail = UnsafeRawBufferPointer(rebasing: bytes[start..<position])
                     position += 1
-                    if !escaped { return String(validating: tail, as: UTF8.self) }
+                    if unescaped.isEmpty { return String(validating: tail, as: UTF8.self) }
                     unescaped.append(contentsOf: tail)
                     return String(validating: unescaped, as: UTF8.self)
                 }
@@ -217,7 +217,6 @@ enum FlatJSON {
                     case UInt8(ascii: "t"): replacement = 0x09
                     default: return nil
                     }
-                    escaped = true
                     unescaped.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<position]))
                     unescaped.append(replacement)
                     position += 2
