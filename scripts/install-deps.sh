@@ -4,7 +4,7 @@
 #   test: a PostgreSQL server for the throwaway test database, python3 (port probe, and a virtual
 #         environment for schemathesis from PyPI), zbarimg (a real QR decoder for the QR tests),
 #         Chromium and its driver (the /verify page is checked in a real browser through Selenium)
-#   bench: the test packages and wrk (the HTTP load generator of the check-in benchmark)
+#   bench: the test packages, wrk (the HTTP load generator of the check-in benchmark) and procps (pgrep)
 set -euo pipefail
 what=${1:-run}
 sudo=""
@@ -21,6 +21,7 @@ if [ "$what" = test ] || [ "$what" = bench ]; then
 fi
 if [ "$what" = bench ]; then
   command -v wrk >/dev/null || need+=(wrk)
+  command -v pgrep >/dev/null || need+=(procps)  # the check-in benchmark sums PostgreSQL's CPU time
 fi
 [ -f /usr/include/qrencode.h ] || need+=(libqrencode-dev)
 [ -f /usr/include/zlib.h ] || need+=(zlib1g-dev)
